@@ -1,0 +1,83 @@
+using System.Buffers.Binary;
+using System.Text;
+using System.Text.Json;
+using static TorchSharp.torch;
+
+namespace Unified.Core.Checkpointing;
+
+/// <summary>
+/// Writes tensors in the safetensors layout (8-byte little-endian header length, JSON header with dtype, shape and
+/// data offsets, then the raw little-endian bytes), readable by Python's <c>safetensors</c>. Writes are atomic.
+/// </summary>
+public static class SafetensorsWriter
+{
+    /// <summary>Writes <paramref name="tensors"/> (in order) and string <paramref name="metadata"/> to <paramref name="path"/>.</summary>
+    public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var entries = tensors.Select(kv => (kv.Key, Tensor: kv.Value.detach().cpu().contiguous())).ToList();
+        try
+        {
+            using var header = new MemoryStream();
+            using (var json = new Utf8JsonWriter(header))
+            {
+                json.WriteStartObject();
+                if (metadata is { Count: > 0 })
+                {
+                    json.WriteStartObject("__metadata__");
+                    foreach (var (key, value) in metadata) json.WriteString(key, value);
+                    json.WriteEndObject();
+                }
+                long offset = 0;
+                foreach (var (name, tensor) in entries)
+                {
+                    long length = tensor.NumberOfElements * tensor.ElementSize;
+                    json.WriteStartObject(name);
+                    json.WriteString("dtype", DtypeName(tensor.dtype, name));
+                    json.WriteStartArray("shape");
+                    foreach (long d in tensor.shape) json.WriteNumberValue(d);
+                    json.WriteEndArray();
+                    json.WriteStartArray("data_offsets");
+                    json.WriteNumberValue(offset);
+                    json.WriteNumberValue(offset + length);
+                    json.WriteEndArray();
+                    json.WriteEndObject();
+                    offset += length;
+                }
+                json.WriteEndObject();
+            }
+            // The header is padded with spaces to a multiple of 8 so that the data is aligned, as the reference writer does.
+            int padding = (int)((8 - header.Length % 8) % 8);
+            header.Write(Encoding.ASCII.GetBytes(new string(' ', padding)));
+
+            AtomicFile.Write(path, stream =>
+            {
+                Span<byte> length = stackalloc byte[8];
+                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+                stream.Write(length);
+                header.Position = 0;
+                header.CopyTo(stream);
+                foreach (var (_, tensor) in entries) stream.Write(tensor.bytes);
+            });
+        }
+        finally
+        {
+            foreach (var (_, tensor) in entries) tensor.Dispose();
+        }
+    }
+
+    /// <summary>The safetensors dtype name of <paramref name="type"/>.</summary>
+    public static string DtypeName(ScalarType type, string tensorName = "") => type switch
+    {
+        ScalarType.Float64 => "F64",
+        ScalarType.Float32 => "F32",
+        ScalarType.Float16 => "F16",
+        ScalarType.BFloat16 => "BF16",
+        ScalarType.Int64 => "I64",
+        ScalarType.Int32 => "I32",
+        ScalarType.Int16 => "I16",
+        ScalarType.Int8 => "I8",
+        ScalarType.Byte => "U8",
+        ScalarType.Bool => "BOOL",
+        _ => throw new NotSupportedException($"Tensor '{tensorName}' has dtype {type}, which safetensors cannot store."),
+    };
+}

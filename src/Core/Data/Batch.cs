@@ -1,0 +1,32 @@
+using static TorchSharp.torch;
+
+namespace Unified.Core.Data;
+
+/// <summary>One mini-batch: inputs and targets, owned by whoever enumerates it (dispose after the step).</summary>
+public sealed class Batch(Tensor input, Tensor target) : IDisposable
+{
+    /// <summary>Model inputs; the first dimension is the batch.</summary>
+    public Tensor Input { get; } = input;
+
+    /// <summary>Targets (class indices for classification).</summary>
+    public Tensor Target { get; } = target;
+
+    /// <summary>Number of samples.</summary>
+    public int Size => (int)Input.shape[0];
+
+    /// <summary>This batch on <paramref name="device"/>: itself when already there, otherwise a copy (this one is disposed).</summary>
+    public Batch To(Device device)
+    {
+        if (Input.device == device) return this;
+        var moved = new Batch(Input.to(device), Target.to(device));
+        Dispose();
+        return moved;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Input.Dispose();
+        Target.Dispose();
+    }
+}

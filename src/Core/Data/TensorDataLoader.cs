@@ -1,0 +1,70 @@
+using Unified.Core.Runtime;
+using static TorchSharp.torch;
+
+namespace Unified.Core.Data;
+
+/// <summary>Batches from in-memory tensors, shuffled per epoch by a generator seeded from (seed, epoch).</summary>
+public sealed class TensorDataLoader : IBatchLoader, IDisposable
+{
+    readonly Tensor inputs, targets;
+    readonly int batchSize;
+    readonly bool shuffle, dropLast;
+    readonly long seed;
+
+    /// <summary>Creates a loader over <paramref name="inputs"/> and <paramref name="targets"/> (same first dimension); takes ownership.</summary>
+    public TensorDataLoader(Tensor inputs, Tensor targets, int batchSize, bool shuffle, long seed, bool dropLast = false)
+    {
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "Batch size must be at least 1.");
+        if (inputs.shape[0] != targets.shape[0])
+            throw new ArgumentException($"Inputs have {inputs.shape[0]} samples but targets have {targets.shape[0]}; they must match.", nameof(targets));
+        if (inputs.shape[0] == 0) throw new ArgumentException("The dataset is empty: there are no samples to load.", nameof(inputs));
+        (this.inputs, this.targets, this.batchSize, this.shuffle, this.seed, this.dropLast) = (inputs, targets, batchSize, shuffle, seed, dropLast);
+        SampleCount = (int)inputs.shape[0];
+        Count = dropLast ? SampleCount / batchSize : (SampleCount + batchSize - 1) / batchSize;
+        if (Count == 0)
+            throw new ArgumentException($"Batch size {batchSize} with drop-last leaves no batch of the {SampleCount} samples; use a smaller batch size.", nameof(batchSize));
+    }
+
+    /// <inheritdoc />
+    public int Count { get; }
+
+    /// <inheritdoc />
+    public int SampleCount { get; }
+
+    /// <inheritdoc />
+    public IEnumerable<Batch> Epoch(int epoch, int startBatch = 0)
+    {
+        if (startBatch < 0 || startBatch > Count)
+            throw new ArgumentOutOfRangeException(nameof(startBatch), startBatch, $"Start batch must be in 0..{Count}.");
+        return Enumerate(epoch, startBatch);
+    }
+
+    IEnumerable<Batch> Enumerate(int epoch, int startBatch)
+    {
+        using var order = shuffle ? Permutation(epoch) : null;
+        for (int b = startBatch; b < Count; b++)
+        {
+            long start = (long)b * batchSize, length = Math.Min(batchSize, SampleCount - start);
+            if (order is null)
+            {
+                yield return new Batch(inputs.narrow(0, start, length), targets.narrow(0, start, length));
+                continue;
+            }
+            using var index = order.narrow(0, start, length);
+            yield return new Batch(inputs.index_select(0, index), targets.index_select(0, index));
+        }
+    }
+
+    Tensor Permutation(int epoch)
+    {
+        using var generator = new Generator((ulong)Seed.Derive(seed, epoch));
+        return randperm(SampleCount, generator: generator);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        inputs.Dispose();
+        targets.Dispose();
+    }
+}

@@ -1,0 +1,34 @@
+using static TorchSharp.torch;
+
+namespace Unified.Core.Metrics;
+
+/// <summary>The sample-weighted mean of a mean-reduced loss function over batches, as Ignite's <c>Loss</c>.</summary>
+/// <example><code>var loss = new Loss((logits, y) => nn.functional.cross_entropy(logits, y));</code></example>
+public sealed class Loss(Func<Tensor, Tensor, Tensor> lossFunction) : Metric
+{
+    Tensor? sum;
+    long count;
+
+    /// <inheritdoc />
+    public override void Update(Tensor predictions, Tensor targets)
+    {
+        long n = predictions.shape[0];
+        using var loss = lossFunction(predictions, targets);
+        if (loss.numel() != 1)
+            throw new ArgumentException($"The loss function returned shape [{string.Join(", ", loss.shape)}]; Loss needs a mean-reduced scalar.");
+        using var weighted = loss.detach().mul(n);
+        sum = Accumulate(sum, weighted);
+        count += n;
+    }
+
+    /// <inheritdoc />
+    public override double Compute() => sum is null || count == 0 ? throw NothingToCompute() : sum.item<double>() / count;
+
+    /// <inheritdoc />
+    public override void Reset()
+    {
+        sum?.Dispose();
+        sum = null;
+        count = 0;
+    }
+}

@@ -1,0 +1,27 @@
+using Unified.Core.Data;
+using static TorchSharp.torch;
+
+namespace Unified.Core.Models;
+
+/// <summary>The built-in digit classifiers by name, as the CLI's <c>--model</c> spells them.</summary>
+public static class DigitsModels
+{
+    /// <summary>Valid model names.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["mlp", "cnn"];
+
+    /// <summary>Creates the named network (seed first for reproducible weights).</summary>
+    public static nn.Module<Tensor, Tensor> Create(string name) => name switch
+    {
+        "mlp" => new DigitsMlp(),
+        "cnn" => new DigitsCnn(),
+        _ => throw new ArgumentException($"Unknown model '{name}'. Valid models: {string.Join(", ", Names)}.", nameof(name)),
+    };
+
+    /// <summary>The input layout the named network expects.</summary>
+    public static InputLayout LayoutOf(string name) => name switch
+    {
+        "mlp" => InputLayout.Flat,
+        "cnn" => InputLayout.Image,
+        _ => throw new ArgumentException($"Unknown model '{name}'. Valid models: {string.Join(", ", Names)}.", nameof(name)),
+    };
+}

@@ -1,0 +1,53 @@
+using static TorchSharp.torch;
+
+namespace Unified.Core.Training;
+
+/// <summary>
+/// Batch-size-weighted running means of logged scalars, kept on the values' device so that logging a value costs no
+/// host sync; <see cref="Compute"/> reads them (one sync) at epoch end.
+/// </summary>
+public sealed class LoggedMetrics : IDisposable
+{
+    readonly Dictionary<string, (Tensor Sum, long Count)> sums = new(StringComparer.Ordinal);
+    readonly HashSet<string> progressBar = new(StringComparer.Ordinal);
+
+    /// <summary>Names logged since the last <see cref="Reset"/>, in first-logged order.</summary>
+    public IReadOnlyCollection<string> Names => sums.Keys;
+
+    /// <summary>Names that asked to be shown on the progress bar.</summary>
+    public IReadOnlyCollection<string> ProgressBarNames => progressBar;
+
+    /// <summary>Adds <paramref name="value"/> (a scalar) with weight <paramref name="batchSize"/>.</summary>
+    public void Add(string name, Tensor value, int batchSize = 1, bool showOnProgressBar = false)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (value.numel() != 1)
+            throw new ArgumentException($"Logged value '{name}' has shape [{string.Join(", ", value.shape)}]; only scalars can be logged. Reduce it first (e.g. .mean()).", nameof(value));
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"Batch size of logged value '{name}' must be at least 1.");
+        using var weighted = value.detach().reshape().to_type(ScalarType.Float64).mul(batchSize);
+        if (sums.TryGetValue(name, out var entry))
+        {
+            entry.Sum.add_(weighted);
+            sums[name] = (entry.Sum, entry.Count + batchSize);
+        }
+        else
+        {
+            sums[name] = (weighted.clone().DetachFromDisposeScope(), batchSize);
+        }
+        if (showOnProgressBar) progressBar.Add(name);
+    }
+
+    /// <summary>The mean of every logged name since the last reset (syncs with the device once per name).</summary>
+    public IReadOnlyDictionary<string, double> Compute() =>
+        sums.ToDictionary(kv => kv.Key, kv => kv.Value.Sum.item<double>() / kv.Value.Count, StringComparer.Ordinal);
+
+    /// <summary>Forgets every value (call at epoch start).</summary>
+    public void Reset()
+    {
+        foreach (var (sum, _) in sums.Values) sum.Dispose();
+        sums.Clear();
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => Reset();
+}

@@ -1,0 +1,23 @@
+namespace Unified.Core.Training;
+
+/// <summary>How the step kernel turns losses into optimiser steps.</summary>
+public sealed class StepOptions
+{
+    /// <summary>Micro-batches whose gradients are summed (each loss divided by this) before one optimiser step. Default 1.</summary>
+    public int AccumulateGradBatches { get; set; } = 1;
+
+    /// <summary>Clip threshold applied before the optimiser step; null disables clipping.</summary>
+    public double? GradientClipValue { get; set; }
+
+    /// <summary>Clip by total norm (default) or by value.</summary>
+    public GradientClipAlgorithm GradientClipAlgorithm { get; set; } = GradientClipAlgorithm.Norm;
+
+    /// <summary>Throws when a value is out of range, naming the field and the allowed values.</summary>
+    public void Validate()
+    {
+        if (AccumulateGradBatches < 1)
+            throw new ArgumentOutOfRangeException(nameof(AccumulateGradBatches), AccumulateGradBatches, "Gradient accumulation must be at least 1 batch.");
+        if (GradientClipValue is double clip && !(clip > 0 && double.IsFinite(clip)))
+            throw new ArgumentOutOfRangeException(nameof(GradientClipValue), clip, "Gradient clip value must be a positive finite number (or null to disable).");
+    }
+}

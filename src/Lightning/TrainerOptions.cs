@@ -1,0 +1,49 @@
+using Unified.Core.Accelerators;
+using Unified.Core.Training;
+
+namespace Unified.Lightning;
+
+/// <summary>How a <see cref="Trainer"/> runs, as the arguments of Lightning's <c>Trainer(...)</c>.</summary>
+public sealed class TrainerOptions
+{
+    /// <summary>Training epochs (default 1000, as Lightning's).</summary>
+    public int MaxEpochs { get; set; } = 1000;
+
+    /// <summary>Seed applied with <c>Seed.Everything</c> when fitting starts; null leaves the generators as they are.</summary>
+    public long? Seed { get; set; }
+
+    /// <summary><c>cpu</c>, <c>cuda</c> or <c>auto</c> (default).</summary>
+    public string Accelerator { get; set; } = "auto";
+
+    /// <summary>Micro-batches per optimiser step (Lightning's <c>accumulate_grad_batches</c>).</summary>
+    public int AccumulateGradBatches { get; set; } = 1;
+
+    /// <summary>Gradient clip threshold (Lightning's <c>gradient_clip_val</c>); null disables clipping.</summary>
+    public double? GradientClipVal { get; set; }
+
+    /// <summary>Clip by norm (default) or by value (Lightning's <c>gradient_clip_algorithm</c>).</summary>
+    public GradientClipAlgorithm GradientClipAlgorithm { get; set; } = GradientClipAlgorithm.Norm;
+
+    /// <summary>Validation batches per epoch; null runs them all, 0 skips validation.</summary>
+    public int? LimitValBatches { get; set; }
+
+    /// <summary>Callbacks, called in order.</summary>
+    public IList<Callback> Callbacks { get; } = new List<Callback>();
+
+    /// <summary>Throws when a value is out of range, naming the field and the allowed values.</summary>
+    public void Validate()
+    {
+        if (MaxEpochs < 1) throw new ArgumentOutOfRangeException(nameof(MaxEpochs), MaxEpochs, "MaxEpochs must be a positive integer.");
+        if (LimitValBatches is < 0) throw new ArgumentOutOfRangeException(nameof(LimitValBatches), LimitValBatches, "LimitValBatches must be 0 or more (or null for all).");
+        if (!Core.Accelerators.Accelerator.Names.Contains(Accelerator))
+            throw new ArgumentException($"Unknown accelerator '{Accelerator}'. Valid values: {string.Join(", ", Core.Accelerators.Accelerator.Names)}.", nameof(Accelerator));
+        StepOptions().Validate();
+    }
+
+    internal StepOptions StepOptions() => new()
+    {
+        AccumulateGradBatches = AccumulateGradBatches,
+        GradientClipValue = GradientClipVal,
+        GradientClipAlgorithm = GradientClipAlgorithm,
+    };
+}
