@@ -66,7 +66,7 @@ public sealed class Trainer
                 foreach (var raw in data.Train.Epoch(epoch))
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    using var batch = raw.To(device);
+                    using var batch = raw.MoveTo(device);
                     int i = index++;
                     using var loss = kernel.Step(() => module.TrainingStep(batch, i), isLastInEpoch: index == batches);
                     progress = progress with { BatchIndex = i, GlobalStep = GlobalStep = kernel.GlobalStep };
@@ -95,7 +95,7 @@ public sealed class Trainer
         int limit = options.LimitValBatches ?? int.MaxValue, index = 0;
         foreach (var raw in loader.Epoch(0))
         {
-            using var batch = raw.To(device);
+            using var batch = raw.MoveTo(device);
             if (index >= limit) break;
             EvaluationStep.Run(module, batch, index++);
         }

@@ -14,8 +14,11 @@ public sealed class Batch(Tensor input, Tensor target) : IDisposable
     /// <summary>Number of samples.</summary>
     public int Size => (int)Input.shape[0];
 
-    /// <summary>This batch on <paramref name="device"/>: itself when already there, otherwise a copy (this one is disposed).</summary>
-    public Batch To(Device device)
+    /// <summary>
+    /// Moves the batch to <paramref name="device"/>: returns itself when already there, otherwise a copy and disposes
+    /// this one, so <c>using var batch = raw.MoveTo(device);</c> owns whichever remains.
+    /// </summary>
+    public Batch MoveTo(Device device)
     {
         if (Input.device == device) return this;
         var moved = new Batch(Input.to(device), Target.to(device));

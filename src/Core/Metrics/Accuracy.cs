@@ -9,11 +9,11 @@ public sealed class Accuracy : Metric
     long total;
 
     /// <inheritdoc />
-    public override void Update(Tensor predictions, Tensor targets)
+    protected override void UpdateState(Tensor predictions, Tensor targets)
     {
         if (predictions.dim() != 2 || targets.dim() != 1 || predictions.shape[0] != targets.shape[0])
             throw new ArgumentException($"Accuracy expects predictions N x C and targets N; got [{string.Join(", ", predictions.shape)}] and [{string.Join(", ", targets.shape)}].");
-        using var hits = predictions.argmax(1).eq(targets).sum();
+        var hits = predictions.argmax(1).eq(targets).sum();
         correct = Accumulate(correct, hits);
         total += targets.shape[0];
     }

@@ -10,13 +10,13 @@ public sealed class Loss(Func<Tensor, Tensor, Tensor> lossFunction) : Metric
     long count;
 
     /// <inheritdoc />
-    public override void Update(Tensor predictions, Tensor targets)
+    protected override void UpdateState(Tensor predictions, Tensor targets)
     {
         long n = predictions.shape[0];
-        using var loss = lossFunction(predictions, targets);
+        var loss = lossFunction(predictions, targets);
         if (loss.numel() != 1)
             throw new ArgumentException($"The loss function returned shape [{string.Join(", ", loss.shape)}]; Loss needs a mean-reduced scalar.");
-        using var weighted = loss.detach().mul(n);
+        var weighted = loss.detach().mul(n);
         sum = Accumulate(sum, weighted);
         count += n;
     }

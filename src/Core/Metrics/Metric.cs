@@ -8,8 +8,15 @@ namespace Unified.Core.Metrics;
 /// </summary>
 public abstract class Metric : IDisposable
 {
-    /// <summary>Adds one batch of predictions and targets to the state.</summary>
-    public abstract void Update(Tensor predictions, Tensor targets);
+    /// <summary>Adds one batch of predictions and targets to the state (temporaries are freed here, without a host sync).</summary>
+    public void Update(Tensor predictions, Tensor targets)
+    {
+        using var scope = NewDisposeScope();
+        UpdateState(predictions, targets);
+    }
+
+    /// <summary>Adds one batch to the state; runs inside a dispose scope, so temporaries need no <c>using</c>.</summary>
+    protected abstract void UpdateState(Tensor predictions, Tensor targets);
 
     /// <summary>The metric over everything since the last reset.</summary>
     /// <exception cref="InvalidOperationException">No update happened since the last reset.</exception>
@@ -29,8 +36,8 @@ public abstract class Metric : IDisposable
     protected static Tensor Accumulate(Tensor? sum, Tensor value)
     {
         if (sum is null) return value.detach().to_type(ScalarType.Float64).clone().DetachFromDisposeScope();
-        using var converted = value.detach().to_type(ScalarType.Float64);
-        return sum.add_(converted);
+        sum.add_(value.detach().to_type(ScalarType.Float64));
+        return sum;
     }
 
     /// <summary>The error for <see cref="Compute"/> before any <see cref="Update"/>.</summary>

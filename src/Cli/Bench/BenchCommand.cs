@@ -1,0 +1,65 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Unified.Cli.Bench;
+
+/// <summary><c>unified bench</c>: measurements against a hand-written TorchSharp loop.</summary>
+public static class BenchCommand
+{
+    static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>Builds the command; results go to <paramref name="output"/>.</summary>
+    public static Command Create(TextWriter output)
+    {
+        var command = new Command("bench", "Benchmarks against a hand-written TorchSharp loop.");
+        command.Subcommands.Add(Overhead(output));
+        command.Subcommands.Add(RawStep(output));
+        return command;
+    }
+
+    static Command Overhead(TextWriter output)
+    {
+        var rounds = new Option<int>("--rounds") { Description = "Interleaved rounds (raw, lightning, ignite), at least 3.", DefaultValueFactory = _ => 5 };
+        var threads = new Option<int>("--threads") { Description = "libtorch threads.", DefaultValueFactory = _ => 1 };
+        var noMalloc = new Option<bool>("--skip-malloc") { Description = "Skip the child processes that time a step with and without the malloc tuning." };
+        var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
+        var command = new Command("overhead", "Time one MLP epoch: hand-written loop vs Lightning vs Ignite front-end; and the step with/without malloc tuning.")
+        {
+            rounds, threads, noMalloc, json,
+        };
+        command.SetAction(parsed =>
+        {
+            int r = parsed.GetValue(rounds), t = parsed.GetValue(threads);
+            if (r < 3) throw new UsageException($"--rounds must be at least 3; got {r}.");
+            if (t < 1) throw new UsageException($"--threads must be a positive integer; got {t}.");
+            var report = OverheadBenchmark.Run(r, t, compareMalloc: !parsed.GetValue(noMalloc));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"raw {report.RawSeconds:F3} s  lightning {report.LightningSeconds:F3} s (x{report.LightningRatio:F3})  ignite {report.IgniteSeconds:F3} s (x{report.IgniteRatio:F3})  per epoch of {report.StepsPerEpoch} steps, median of {r}"));
+            if (report.StepMsMallocDefault is double before && report.StepMsMallocTuned is double after)
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"raw step: {before:F2} ms with glibc's default malloc, {after:F2} ms tuned (x{before / after:F2})"));
+            if (parsed.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(report, Json));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    static Command RawStep(TextWriter output)
+    {
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 3 };
+        var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 1 };
+        var json = new Option<bool>("--json");
+        var command = new Command("raw-step", "Median raw-loop step time of the digits MLP in this process (used by 'bench overhead').")
+        {
+            epochs, threads, json,
+        };
+        command.Hidden = true;
+        command.SetAction(parsed =>
+        {
+            double ms = OverheadBenchmark.RawStepMs(parsed.GetValue(epochs), parsed.GetValue(threads));
+            output.WriteLine(JsonSerializer.Serialize(new { step_ms = ms, malloc_tuned = Core.Runtime.TorchRuntime.MallocTuned }));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Unified.Core.Data;
+using Unified.Core.Models;
+using Unified.Core.Runtime;
+using Unified.Ignite;
+using Unified.Lightning;
+using static TorchSharp.torch;
+
+namespace Unified.Cli.Bench;
+
+/// <summary>
+/// Times the same MLP training epoch through the hand-written loop, the Lightning front-end and the Ignite front-end,
+/// interleaved (raw, lightning, ignite, raw, …) in one process after a warm-up round; reports medians and ratios.
+/// </summary>
+public static class OverheadBenchmark
+{
+    /// <summary>Measures <paramref name="rounds"/> interleaved rounds on <paramref name="threads"/> threads.</summary>
+    public static OverheadReport Run(int rounds, int threads, bool compareMalloc)
+    {
+        TorchRuntime.Initialize(new RuntimeOptions { Threads = threads });
+        using var data = new DigitsDataModule(new DigitsDataOptions { BatchSize = 64, Seed = 42 });
+        var times = new Dictionary<string, List<double>> { ["raw"] = [], ["lightning"] = [], ["ignite"] = [] };
+        for (int round = -1; round < rounds; round++)
+        {
+            foreach (var (name, list) in times)
+            {
+                double seconds = TimeEpoch(name, data.Train);
+                if (round >= 0) list.Add(seconds);
+            }
+        }
+        double raw = Median(times["raw"]), lightning = Median(times["lightning"]), ignite = Median(times["ignite"]);
+        var (mallocDefault, mallocTuned) = compareMalloc ? CompareMalloc(threads) : (null, null);
+        return new OverheadReport(raw, lightning, ignite, lightning / raw, ignite / raw, rounds, data.Train.Count, threads,
+            raw * 1000 / data.Train.Count, mallocDefault, mallocTuned, mallocDefault / mallocTuned, TorchRuntime.MallocTuned);
+    }
+
+    /// <summary>Median milliseconds per raw-loop step over <paramref name="epochs"/> epochs after one warm-up epoch (run in a child process).</summary>
+    public static double RawStepMs(int epochs, int threads)
+    {
+        TorchRuntime.Initialize(new RuntimeOptions { Threads = threads });
+        using var data = new DigitsDataModule(new DigitsDataOptions { BatchSize = 64, Seed = 42 });
+        var times = Enumerable.Range(-1, epochs + 1).Select(_ => TimeEpoch("raw", data.Train)).Skip(1).ToList();
+        return Median(times) * 1000 / data.Train.Count;
+    }
+
+    static double TimeEpoch(string loop, IBatchLoader train)
+    {
+        Seed.Everything(42);
+        using var module = new ClassificationModule(new DigitsMlp(), 1e-3);
+        var clock = new Stopwatch();
+        switch (loop)
+        {
+            case "raw":
+                using (var optimizer = optim.Adam(module.Network.parameters(), 1e-3))
+                {
+                    clock.Start();
+                    RawLoop.TrainEpoch((nn.Module<Tensor, Tensor>)module.Network, optimizer, train, 0);
+                }
+                break;
+            case "lightning":
+                var trainer = new Trainer(new TrainerOptions { MaxEpochs = 1, Accelerator = "cpu", LimitValBatches = 0 });
+                clock.Start();
+                trainer.Fit(module, new TrainOnly(train));
+                break;
+            default:
+                var engine = Supervised.CreateTrainer(module, new SupervisedTrainerOptions { Accelerator = "cpu" });
+                clock.Start();
+                engine.Run(train, maxEpochs: 1);
+                break;
+        }
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    static (double?, double?) CompareMalloc(int threads)
+    {
+        double Child(string tuning)
+        {
+            string line = SelfProcess.RunLastLine(["bench", "raw-step", "--json", "--threads", threads.ToString()],
+                new Dictionary<string, string> { ["UNIFIED_MALLOC_TUNING"] = tuning }, TimeSpan.FromMinutes(5));
+            return JsonDocument.Parse(line).RootElement.GetProperty("step_ms").GetDouble();
+        }
+        return (Child("0"), Child("1"));
+    }
+
+    static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        int mid = sorted.Count / 2;
+        return sorted.Count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    sealed class TrainOnly(IBatchLoader train) : IDataModule
+    {
+        public IBatchLoader Train => train;
+        public IBatchLoader? Validation => null;
+    }
+}

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Unified.Adapters;
+
+namespace Unified.Cli.Fit;
+
+/// <summary><c>unified fit</c>: trains a digit classifier through either front-end.</summary>
+public static class FitCommand
+{
+    /// <summary>Builds the command; results go to <paramref name="output"/>.</summary>
+    public static Command Create(TextWriter output)
+    {
+        var framework = new Option<string>("--framework") { Description = "Front-end: lightning or ignite.", DefaultValueFactory = _ => Frameworks.Lightning };
+        var model = new Option<string>("--model") { Description = "Model: mlp (784-256-10) or cnn.", DefaultValueFactory = _ => "mlp" };
+        var data = new Option<string>("--data") { Description = "'digits' (bundled 10,000 MNIST digits) or a path to MNIST IDX files.", DefaultValueFactory = _ => "digits" };
+        var epochs = new Option<int>("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => 3 };
+        var batchSize = new Option<int>("--batch-size") { Description = "Samples per batch.", DefaultValueFactory = _ => 64 };
+        var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 1e-3 };
+        var seed = new Option<long>("--seed") { Description = "Seed of weights and data order.", DefaultValueFactory = _ => 42 };
+        var accelerator = new Option<string>("--accelerator") { Description = "cpu, cuda or auto.", DefaultValueFactory = _ => "cpu" };
+        var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: one per core)." };
+        var accumulate = new Option<int>("--accumulate") { Description = "Micro-batches per optimiser step.", DefaultValueFactory = _ => 1 };
+        var clipGrad = new Option<double?>("--clip-grad") { Description = "Clip gradients to this total norm." };
+        var runDir = new Option<string?>("--run-dir") { Description = "Run folder (default: runs/version_N)." };
+        var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
+
+        var command = new Command("fit", "Train a digit classifier (defaults: MLP, 3 epochs, bundled digits).")
+        {
+            framework, model, data, epochs, batchSize, lr, seed, accelerator, threads, accumulate, clipGrad, runDir, json,
+        };
+        command.SetAction(parsed =>
+        {
+            var settings = new FitSettings
+            {
+                Framework = parsed.GetValue(framework)!.Trim().ToLowerInvariant(),
+                Model = parsed.GetValue(model)!.Trim().ToLowerInvariant(),
+                Data = parsed.GetValue(data)!,
+                Epochs = parsed.GetValue(epochs),
+                BatchSize = parsed.GetValue(batchSize),
+                LearningRate = parsed.GetValue(lr),
+                Seed = parsed.GetValue(seed),
+                Accelerator = parsed.GetValue(accelerator)!.Trim().ToLowerInvariant(),
+                Threads = parsed.GetValue(threads),
+                Accumulate = parsed.GetValue(accumulate),
+                ClipGrad = parsed.GetValue(clipGrad),
+                RunDir = parsed.GetValue(runDir),
+                Json = parsed.GetValue(json),
+            };
+            settings.Validate();
+            var report = FitRunner.Run(settings, output);
+            if (settings.Json) output.WriteLine(report.ToJson());
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,68 @@
+using Unified.Adapters;
+using Unified.Core.Accelerators;
+using Unified.Core.Models;
+
+namespace Unified.Cli.Fit;
+
+/// <summary>Everything <c>unified fit</c> was asked for, validated before any work starts.</summary>
+public sealed record FitSettings
+{
+    /// <summary>Front-end: lightning or ignite.</summary>
+    public string Framework { get; init; } = Frameworks.Lightning;
+
+    /// <summary>Model: mlp or cnn.</summary>
+    public string Model { get; init; } = "mlp";
+
+    /// <summary>"digits" for the bundled set, or a path to MNIST IDX files.</summary>
+    public string Data { get; init; } = "digits";
+
+    /// <summary>Training epochs.</summary>
+    public int Epochs { get; init; } = 3;
+
+    /// <summary>Samples per batch.</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>Adam's learning rate.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>Seed of weights and data order.</summary>
+    public long Seed { get; init; } = 42;
+
+    /// <summary>cpu, cuda or auto.</summary>
+    public string Accelerator { get; init; } = "cpu";
+
+    /// <summary>libtorch intra-op threads; null for libtorch's default.</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>Micro-batches per optimiser step.</summary>
+    public int Accumulate { get; init; } = 1;
+
+    /// <summary>Gradient clip (by norm); null disables.</summary>
+    public double? ClipGrad { get; init; }
+
+    /// <summary>Run folder; null creates runs/version_N.</summary>
+    public string? RunDir { get; init; }
+
+    /// <summary>Print the result as one JSON line at the end.</summary>
+    public bool Json { get; init; }
+
+    /// <summary>Throws <see cref="UsageException"/> naming the first invalid value and what is allowed.</summary>
+    public void Validate()
+    {
+        Require(Frameworks.Names.Contains(Framework), $"--framework '{Framework}' is not known; use one of: {string.Join(", ", Frameworks.Names)}.");
+        Require(DigitsModels.Names.Contains(Model), $"--model '{Model}' is not known; use one of: {string.Join(", ", DigitsModels.Names)}.");
+        Require(Core.Accelerators.Accelerator.Names.Contains(Accelerator), $"--accelerator '{Accelerator}' is not known; use one of: {string.Join(", ", Core.Accelerators.Accelerator.Names)}.");
+        Require(Epochs >= 1, $"--epochs must be a positive integer; got {Epochs}.");
+        Require(BatchSize >= 1, $"--batch-size must be a positive integer; got {BatchSize}.");
+        Require(LearningRate > 0 && double.IsFinite(LearningRate), $"--lr must be a positive number; got {LearningRate}.");
+        Require(Threads is null or >= 1, $"--threads must be a positive integer; got {Threads}.");
+        Require(Accumulate >= 1, $"--accumulate must be a positive integer; got {Accumulate}.");
+        Require(ClipGrad is null || (ClipGrad > 0 && double.IsFinite(ClipGrad.Value)), $"--clip-grad must be a positive number; got {ClipGrad}.");
+        Require(!string.IsNullOrWhiteSpace(Data), "--data must be 'digits' or a path to MNIST IDX files.");
+    }
+
+    static void Require(bool condition, string message)
+    {
+        if (!condition) throw new UsageException(message);
+    }
+}

@@ -1,0 +1,3 @@
+using Unified.Cli;
+
+return UnifiedCli.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using Unified.Core.Data;
+using Unified.Core.Runtime;
+
+namespace Unified.Ignite;
+
+/// <summary>
+/// Runs a process function over data for some epochs and fires <see cref="Events"/> that handlers attach to, as
+/// Ignite's <c>Engine</c>. The engine only loops and fires events; metrics, logging and evaluation are handlers.
+/// </summary>
+/// <example><code>
+/// var engine = new Engine((e, batch) =&gt; batch.Size);
+/// using var handle = engine.On(Events.EpochCompleted, e =&gt; Console.WriteLine($"epoch {e.State.Epoch}"));
+/// engine.Run(data.Train, maxEpochs: 3);
+/// </code></example>
+public sealed class Engine
+{
+    readonly Func<Engine, Batch, object?> process;
+    readonly Dictionary<EventKind, List<(Event Event, Delegate Handler)>> handlers = [];
+    bool terminate;
+
+    /// <summary>Creates an engine around <paramref name="process"/>(engine, batch) → output.</summary>
+    public Engine(Func<Engine, Batch, object?> process)
+    {
+        this.process = process ?? throw new ArgumentNullException(nameof(process));
+        TorchRuntime.Initialize();
+    }
+
+    /// <summary>The run's counters, batch, output and metrics.</summary>
+    public State State { get; } = new();
+
+    /// <summary>Adds <paramref name="handler"/> for <paramref name="evt"/>; dispose the returned handle to remove it.</summary>
+    public RemovableHandle On(Event evt, Action<Engine> handler) => Add(evt, handler);
+
+    /// <summary>Adds <paramref name="handler"/> for every event of <paramref name="events"/>.</summary>
+    public RemovableHandle On(EventList events, Action<Engine> handler)
+    {
+        var handles = events.Events.Select(e => Add(e, handler)).ToList();
+        return new RemovableHandle(() => handles.ForEach(h => h.Remove()));
+    }
+
+    /// <summary>Handles exceptions from the process function or handlers; with such a handler the run does not rethrow.</summary>
+    public RemovableHandle On(Event evt, Action<Engine, Exception> handler) =>
+        evt.Kind == EventKind.ExceptionRaised
+            ? Add(evt, handler)
+            : throw new ArgumentException($"Handlers with an exception argument are for {EventKind.ExceptionRaised} only, not {evt.Kind}.", nameof(evt));
+
+    /// <summary>Whether any handler is registered for <paramref name="kind"/>.</summary>
+    public bool HasHandlers(EventKind kind) => handlers.TryGetValue(kind, out var list) && list.Count > 0;
+
+    /// <summary>Stops the run after the current iteration; <see cref="EventKind.EpochCompleted"/> and <see cref="EventKind.Completed"/> still fire.</summary>
+    public void Terminate() => terminate = true;
+
+    /// <summary>Runs <paramref name="data"/> for <paramref name="maxEpochs"/> epochs and returns the final state.</summary>
+    public State Run(IBatchLoader data, int maxEpochs = 1, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (maxEpochs < 1) throw new ArgumentOutOfRangeException(nameof(maxEpochs), maxEpochs, "maxEpochs must be a positive integer.");
+        (State.Iteration, State.Epoch, State.MaxEpochs, State.EpochLength) = (0, 0, maxEpochs, data.Count);
+        State.Metrics.Clear();
+        terminate = false;
+        var run = Stopwatch.StartNew();
+        try
+        {
+            Fire(EventKind.Started);
+            while (State.Epoch < maxEpochs && !terminate)
+            {
+                State.Epoch++;
+                var epoch = Stopwatch.StartNew();
+                Fire(EventKind.EpochStarted);
+                foreach (var batch in data.Epoch(State.Epoch - 1))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    ReleaseIteration();
+                    State.Batch = batch;
+                    State.Iteration++;
+                    Fire(EventKind.IterationStarted);
+                    State.Output = process(this, batch);
+                    Fire(EventKind.IterationCompleted);
+                    if (terminate) break;
+                }
+                State.EpochSeconds = epoch.Elapsed.TotalSeconds;
+                Fire(EventKind.EpochCompleted);
+            }
+            State.RunSeconds = run.Elapsed.TotalSeconds;
+            Fire(EventKind.Completed);
+        }
+        catch (Exception e) when (HasHandlers(EventKind.ExceptionRaised))
+        {
+            foreach (var (_, handler) in Snapshot(EventKind.ExceptionRaised)) ((Action<Engine, Exception>)handler)(this, e);
+        }
+        finally
+        {
+            ReleaseIteration();
+        }
+        return State;
+    }
+
+    /// <summary>Replaces the current batch (e.g. with its copy on the device); the engine disposes it like any batch.</summary>
+    internal void ReplaceBatch(Batch batch) => State.Batch = batch;
+
+    RemovableHandle Add(Event evt, Delegate handler)
+    {
+        ArgumentNullException.ThrowIfNull(evt);
+        ArgumentNullException.ThrowIfNull(handler);
+        if (!handlers.TryGetValue(evt.Kind, out var list)) handlers[evt.Kind] = list = [];
+        var entry = (evt, handler);
+        list.Add(entry);
+        return new RemovableHandle(() => list.Remove(entry));
+    }
+
+    void Fire(EventKind kind)
+    {
+        if (!handlers.TryGetValue(kind, out var list) || list.Count == 0) return;
+        long count = kind switch
+        {
+            EventKind.IterationStarted or EventKind.IterationCompleted => State.Iteration,
+            EventKind.EpochStarted or EventKind.EpochCompleted => State.Epoch,
+            _ => 1,
+        };
+        foreach (var (evt, handler) in Snapshot(kind))
+            if (evt.Matches(this, count)) ((Action<Engine>)handler)(this);
+    }
+
+    // A handler may remove itself (or others) while the event fires.
+    (Event Event, Delegate Handler)[] Snapshot(EventKind kind) => handlers.TryGetValue(kind, out var list) ? [.. list] : [];
+
+    void ReleaseIteration()
+    {
+        (State.Output as IDisposable)?.Dispose();
+        State.Batch?.Dispose();
+        (State.Output, State.Batch) = (null, null);
+    }
+}

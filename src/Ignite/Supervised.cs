@@ -1,0 +1,104 @@
+using TorchSharp;
+using Unified.Core.Accelerators;
+using Unified.Core.Metrics;
+using Unified.Core.Training;
+using static TorchSharp.torch;
+
+namespace Unified.Ignite;
+
+/// <summary>
+/// Ready-made engines, as Ignite's <c>create_supervised_trainer</c> / <c>create_supervised_evaluator</c>. The trainer's
+/// process function is Core's <see cref="StepKernel"/>, the same step the Lightning front-end takes.
+/// </summary>
+public static class Supervised
+{
+    /// <summary>
+    /// A trainer engine for <paramref name="module"/>: each iteration is one kernel step; the output is the detached
+    /// loss tensor; at epoch end the module's logged means are in <c>State.Metrics</c>.
+    /// </summary>
+    public static Engine CreateTrainer(ITrainingModule module, SupervisedTrainerOptions? options = null)
+    {
+        options ??= new SupervisedTrainerOptions();
+        var step = options.StepOptions();
+        var device = Accelerator.Resolve(options.Accelerator).Device;
+        module.Network.to(device);
+        var kernel = new StepKernel(module.Network, module.ConfigureOptimizers(), step);
+        var engine = new Engine((engine, batch) =>
+        {
+            var onDevice = batch.MoveTo(device);
+            engine.ReplaceBatch(onDevice);
+            int index = engine.State.EpochIteration - 1;
+            return kernel.Step(() => module.TrainingStep(onDevice, index), isLastInEpoch: index + 1 == engine.State.EpochLength);
+        });
+        engine.On(Events.EpochStarted, _ =>
+        {
+            module.Logged.Reset();
+            module.Network.train();
+        });
+        engine.On(Events.EpochCompleted, e =>
+        {
+            kernel.EpochEnd(e.State.Epoch - 1);
+            CopyLogged(module, e);
+        });
+        return engine;
+    }
+
+    /// <summary>A trainer from parts: loss = <paramref name="lossFunction"/>(model(x), y), stepped by <paramref name="optimizer"/>.</summary>
+    /// <example><code>var trainer = Supervised.CreateTrainer(model, optim.Adam(model.parameters()), (p, y) =&gt; nn.functional.cross_entropy(p, y));</code></example>
+    public static Engine CreateTrainer(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, Func<Tensor, Tensor, Tensor> lossFunction,
+        SupervisedTrainerOptions? options = null) =>
+        CreateTrainer(new SupervisedModule(model, lossFunction, optimizer), options);
+
+    /// <summary>
+    /// An evaluator engine that runs <paramref name="module"/>'s validation step per batch (no grad, eval mode);
+    /// when it completes, the logged means are in <c>State.Metrics</c>.
+    /// </summary>
+    public static Engine CreateEvaluator(ITrainingModule module, string accelerator = "auto")
+    {
+        var device = Accelerator.Resolve(accelerator).Device;
+        var engine = new Engine((engine, batch) =>
+        {
+            var onDevice = batch.MoveTo(device);
+            engine.ReplaceBatch(onDevice);
+            EvaluationStep.Run(module, onDevice, engine.State.EpochIteration - 1);
+            return null;
+        });
+        engine.On(Events.Started, _ =>
+        {
+            module.Logged.Reset();
+            module.Network.eval();
+        });
+        engine.On(Events.Completed, e =>
+        {
+            CopyLogged(module, e);
+            module.Network.train();
+        });
+        return engine;
+    }
+
+    /// <summary>
+    /// An evaluator that outputs <see cref="EvaluationOutput"/>(model(x), y) per batch and computes
+    /// <paramref name="metrics"/> over the run, as <c>create_supervised_evaluator(model, metrics)</c>.
+    /// </summary>
+    public static Engine CreateEvaluator(nn.Module<Tensor, Tensor> model, IReadOnlyDictionary<string, Metric> metrics, string accelerator = "auto")
+    {
+        var device = Accelerator.Resolve(accelerator).Device;
+        var engine = new Engine((engine, batch) =>
+        {
+            var onDevice = batch.MoveTo(device);
+            engine.ReplaceBatch(onDevice);
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            return new EvaluationOutput(model.call(onDevice.Input).MoveToOuterDisposeScope(), onDevice.Target);
+        });
+        engine.On(Events.Started, _ => model.eval());
+        engine.On(Events.Completed, _ => model.train());
+        foreach (var (name, metric) in metrics) metric.Attach(engine, name, usage: MetricUsage.Run);
+        return engine;
+    }
+
+    static void CopyLogged(ITrainingModule module, Engine engine)
+    {
+        foreach (var (name, value) in module.Logged.Compute()) engine.State.Metrics[name] = value;
+    }
+}
