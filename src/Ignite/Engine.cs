@@ -39,7 +39,7 @@ public sealed class Engine
         return new RemovableHandle(() => handles.ForEach(h => h.Remove()));
     }
 
-    /// <summary>Handles exceptions from the process function or handlers; with such a handler the run does not rethrow.</summary>
+    /// <summary>Handles exceptions from the process function or handlers; with such a handler the run does not rethrow (cancellation always propagates).</summary>
     public RemovableHandle On(Event evt, Action<Engine, Exception> handler) =>
         evt.Kind == EventKind.ExceptionRaised
             ? Add(evt, handler)
@@ -70,9 +70,9 @@ public sealed class Engine
                 Fire(EventKind.EpochStarted);
                 foreach (var batch in data.Epoch(State.Epoch - 1))
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
                     ReleaseIteration();
-                    State.Batch = batch;
+                    State.Batch = batch; // owned from here, so that a cancelled run disposes it too
+                    cancellationToken.ThrowIfCancellationRequested();
                     State.Iteration++;
                     Fire(EventKind.IterationStarted);
                     State.Output = process(this, batch);
@@ -85,7 +85,7 @@ public sealed class Engine
             State.RunSeconds = run.Elapsed.TotalSeconds;
             Fire(EventKind.Completed);
         }
-        catch (Exception e) when (HasHandlers(EventKind.ExceptionRaised))
+        catch (Exception e) when (e is not OperationCanceledException && HasHandlers(EventKind.ExceptionRaised))
         {
             foreach (var (_, handler) in Snapshot(EventKind.ExceptionRaised)) ((Action<Engine, Exception>)handler)(this, e);
         }

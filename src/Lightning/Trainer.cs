@@ -65,8 +65,9 @@ public sealed class Trainer
                 int index = 0;
                 foreach (var raw in data.Train.Epoch(epoch))
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
+                    // Own the batch before checking, so that a cancelled fit does not leak it.
                     using var batch = raw.MoveTo(device);
+                    cancellationToken.ThrowIfCancellationRequested();
                     int i = index++;
                     using var loss = kernel.Step(() => module.TrainingStep(batch, i), isLastInEpoch: index == batches);
                     progress = progress with { BatchIndex = i, GlobalStep = GlobalStep = kernel.GlobalStep };

@@ -20,11 +20,14 @@ public sealed class Batch(Tensor input, Tensor target) : IDisposable
     /// </summary>
     public Batch MoveTo(Device device)
     {
-        if (Input.device == device) return this;
+        // TorchSharp's Device has no value equality (== compares references), so compare type and index.
+        if (IsOn(Input, device) && IsOn(Target, device)) return this;
         var moved = new Batch(Input.to(device), Target.to(device));
         Dispose();
         return moved;
     }
+
+    static bool IsOn(Tensor tensor, Device device) => tensor.device_type == device.type && tensor.device_index == device.index;
 
     /// <inheritdoc />
     public void Dispose()

@@ -12,6 +12,8 @@ public sealed class Loss(Func<Tensor, Tensor, Tensor> lossFunction) : Metric
     /// <inheritdoc />
     protected override void UpdateState(Tensor predictions, Tensor targets)
     {
+        if (predictions.dim() == 0 || targets.dim() == 0 || predictions.shape[0] != targets.shape[0])
+            throw new ArgumentException($"Loss expects predictions and targets with the same number of samples (first dimension); got [{string.Join(", ", predictions.shape)}] and [{string.Join(", ", targets.shape)}].");
         long n = predictions.shape[0];
         var loss = lossFunction(predictions, targets);
         if (loss.numel() != 1)
