@@ -20,7 +20,7 @@ public static class BenchCommand
 
     static Command Overhead(TextWriter output)
     {
-        var rounds = new Option<int>("--rounds") { Description = "Interleaved rounds (raw, lightning, ignite), at least 3.", DefaultValueFactory = _ => 5 };
+        var rounds = new Option<int>("--rounds") { Description = "Interleaved rounds (raw, lightning, ignite), at least 3.", DefaultValueFactory = _ => 9 };
         var threads = new Option<int>("--threads") { Description = "libtorch threads.", DefaultValueFactory = _ => 1 };
         var noMalloc = new Option<bool>("--skip-malloc") { Description = "Skip the child processes that time a step with and without the malloc tuning." };
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
@@ -46,7 +46,7 @@ public static class BenchCommand
 
     static Command RawStep(TextWriter output)
     {
-        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 3 };
+        var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 9 };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json");
         var command = new Command("raw-step", "Median raw-loop step time of the digits MLP in this process (used by 'bench overhead').")
