@@ -24,7 +24,7 @@ public sealed class PlainProgress(TextWriter output, int maxEpochs) : IFitProgre
     public void OnEpoch(EpochResult epoch)
     {
         output.WriteLine(EpochLine.Format(epoch, maxEpochs, samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9)));
-        (samples, _) = (0, 0);
+        samples = 0;
         clock.Restart();
     }
 }

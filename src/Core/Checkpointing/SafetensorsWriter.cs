@@ -14,55 +14,50 @@ public static class SafetensorsWriter
     /// <summary>Writes <paramref name="tensors"/> (in order) and string <paramref name="metadata"/> to <paramref name="path"/>.</summary>
     public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
+        // The scope frees the CPU copies (and the detach/contiguous temporaries) however the write ends.
+        using var scope = NewDisposeScope();
         var entries = tensors.Select(kv => (kv.Key, Tensor: kv.Value.detach().cpu().contiguous())).ToList();
-        try
+        using var header = new MemoryStream();
+        using (var json = new Utf8JsonWriter(header))
         {
-            using var header = new MemoryStream();
-            using (var json = new Utf8JsonWriter(header))
+            json.WriteStartObject();
+            if (metadata is { Count: > 0 })
             {
-                json.WriteStartObject();
-                if (metadata is { Count: > 0 })
-                {
-                    json.WriteStartObject("__metadata__");
-                    foreach (var (key, value) in metadata) json.WriteString(key, value);
-                    json.WriteEndObject();
-                }
-                long offset = 0;
-                foreach (var (name, tensor) in entries)
-                {
-                    long length = tensor.NumberOfElements * tensor.ElementSize;
-                    json.WriteStartObject(name);
-                    json.WriteString("dtype", DtypeName(tensor.dtype, name));
-                    json.WriteStartArray("shape");
-                    foreach (long d in tensor.shape) json.WriteNumberValue(d);
-                    json.WriteEndArray();
-                    json.WriteStartArray("data_offsets");
-                    json.WriteNumberValue(offset);
-                    json.WriteNumberValue(offset + length);
-                    json.WriteEndArray();
-                    json.WriteEndObject();
-                    offset += length;
-                }
+                json.WriteStartObject("__metadata__");
+                foreach (var (key, value) in metadata) json.WriteString(key, value);
                 json.WriteEndObject();
             }
-            // The header is padded with spaces to a multiple of 8 so that the data is aligned, as the reference writer does.
-            int padding = (int)((8 - header.Length % 8) % 8);
-            header.Write(Encoding.ASCII.GetBytes(new string(' ', padding)));
-
-            AtomicFile.Write(path, stream =>
+            long offset = 0;
+            foreach (var (name, tensor) in entries)
             {
-                Span<byte> length = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
-                stream.Write(length);
-                header.Position = 0;
-                header.CopyTo(stream);
-                foreach (var (_, tensor) in entries) stream.Write(tensor.bytes);
-            });
+                long length = tensor.NumberOfElements * tensor.ElementSize;
+                json.WriteStartObject(name);
+                json.WriteString("dtype", DtypeName(tensor.dtype, name));
+                json.WriteStartArray("shape");
+                foreach (long d in tensor.shape) json.WriteNumberValue(d);
+                json.WriteEndArray();
+                json.WriteStartArray("data_offsets");
+                json.WriteNumberValue(offset);
+                json.WriteNumberValue(offset + length);
+                json.WriteEndArray();
+                json.WriteEndObject();
+                offset += length;
+            }
+            json.WriteEndObject();
         }
-        finally
+        // The header is padded with spaces to a multiple of 8 so that the data is aligned, as the reference writer does.
+        int padding = (int)((8 - header.Length % 8) % 8);
+        header.Write(Encoding.ASCII.GetBytes(new string(' ', padding)));
+
+        AtomicFile.Write(path, stream =>
         {
-            foreach (var (_, tensor) in entries) tensor.Dispose();
-        }
+            Span<byte> length = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+            stream.Write(length);
+            header.Position = 0;
+            header.CopyTo(stream);
+            foreach (var (_, tensor) in entries) stream.Write(tensor.bytes);
+        });
     }
 
     /// <summary>The safetensors dtype name of <paramref name="type"/>.</summary>

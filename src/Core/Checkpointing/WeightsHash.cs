@@ -12,11 +12,9 @@ public static class WeightsHash
     public static string Sha256(nn.Module module)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var scope = NewDisposeScope();
         foreach (var (_, tensor) in module.state_dict())
-        {
-            using var contiguous = tensor.detach().cpu().contiguous();
-            sha.AppendData(contiguous.bytes);
-        }
+            sha.AppendData(tensor.detach().cpu().contiguous().bytes);
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 }
