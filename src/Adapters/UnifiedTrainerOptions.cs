@@ -36,8 +36,7 @@ public sealed class UnifiedTrainerOptions
     public void Check()
     {
         if (MaxEpochs < 1) throw new ArgumentOutOfRangeException(nameof(MaxEpochs), MaxEpochs, "MaxEpochs must be a positive integer.");
-        if (!Core.Accelerators.Accelerator.Names.Contains(Accelerator?.Trim().ToLowerInvariant()))
-            throw new ArgumentException($"Unknown accelerator '{Accelerator}'. Valid values: {string.Join(", ", Core.Accelerators.Accelerator.Names)}.", nameof(Accelerator));
+        Core.Accelerators.Accelerator.ThrowIfUnknown(Accelerator, nameof(Accelerator));
         new StepOptions { AccumulateGradBatches = AccumulateGradBatches, GradientClipValue = GradientClipValue }.Validate();
     }
 }

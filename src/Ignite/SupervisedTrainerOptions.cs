@@ -19,13 +19,8 @@ public sealed class SupervisedTrainerOptions
 
     internal StepOptions StepOptions()
     {
-        // Checked here so that errors name this class's fields rather than StepOptions'.
-        if (GradientAccumulationSteps < 1)
-            throw new ArgumentOutOfRangeException(nameof(GradientAccumulationSteps), GradientAccumulationSteps, "GradientAccumulationSteps must be at least 1.");
-        if (ClipGradient is double clip && !(clip > 0 && double.IsFinite(clip)))
-            throw new ArgumentOutOfRangeException(nameof(ClipGradient), clip, "ClipGradient must be a positive finite number (or null to disable clipping).");
         var step = new StepOptions { AccumulateGradBatches = GradientAccumulationSteps, GradientClipValue = ClipGradient, GradientClipAlgorithm = ClipAlgorithm };
-        step.Validate();
+        step.Validate(nameof(GradientAccumulationSteps), nameof(ClipGradient));
         return step;
     }
 }

@@ -35,12 +35,8 @@ public sealed class TrainerOptions
     {
         if (MaxEpochs < 1) throw new ArgumentOutOfRangeException(nameof(MaxEpochs), MaxEpochs, "MaxEpochs must be a positive integer.");
         if (LimitValBatches is < 0) throw new ArgumentOutOfRangeException(nameof(LimitValBatches), LimitValBatches, "LimitValBatches must be 0 or more (or null for all).");
-        if (!Core.Accelerators.Accelerator.Names.Contains(Accelerator?.Trim().ToLowerInvariant()))
-            throw new ArgumentException($"Unknown accelerator '{Accelerator}'. Valid values: {string.Join(", ", Core.Accelerators.Accelerator.Names)}.", nameof(Accelerator));
-        // Checked here as well so that the error names this class's field, not StepOptions.GradientClipValue.
-        if (GradientClipVal is double clip && !(clip > 0 && double.IsFinite(clip)))
-            throw new ArgumentOutOfRangeException(nameof(GradientClipVal), clip, "GradientClipVal must be a positive finite number (or null to disable clipping).");
-        StepOptions().Validate();
+        Core.Accelerators.Accelerator.ThrowIfUnknown(Accelerator, nameof(Accelerator));
+        StepOptions().Validate(nameof(AccumulateGradBatches), nameof(GradientClipVal));
     }
 
     internal StepOptions StepOptions() => new()

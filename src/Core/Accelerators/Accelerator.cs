@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -24,7 +25,8 @@ public sealed class Accelerator
     /// <example><code>var device = Accelerator.Resolve("auto").Device;</code></example>
     public static Accelerator Resolve(string name)
     {
-        switch (name?.Trim().ToLowerInvariant())
+        ThrowIfUnknown(name, nameof(name));
+        switch (name.Trim().ToLowerInvariant())
         {
             case "cpu":
                 return new Accelerator("cpu", CPU, 1);
@@ -34,10 +36,15 @@ public sealed class Accelerator
                         "Accelerator 'cuda' was requested but CUDA is not available: this build uses the CPU libtorch package "
                         + "or no GPU is visible. Build with -p:UnifiedTorchBackend=cuda on a GPU host, or use 'cpu' or 'auto'.");
                 return new Accelerator("cuda", CUDA, cuda.device_count());
-            case "auto":
+            default: // "auto"
                 return Resolve(cuda.is_available() ? "cuda" : "cpu");
-            default:
-                throw new ArgumentException($"Unknown accelerator '{name}'. Valid values: {string.Join(", ", Names)}.", nameof(name));
         }
+    }
+
+    /// <summary>Throws an <see cref="ArgumentException"/> for <paramref name="paramName"/> unless <paramref name="name"/> is one of <see cref="Names"/> (any case).</summary>
+    public static void ThrowIfUnknown([NotNull] string? name, string paramName)
+    {
+        if (name is null || !Names.Contains(name.Trim().ToLowerInvariant()))
+            throw new ArgumentException($"Unknown accelerator '{name}'. Valid values: {string.Join(", ", Names)}.", paramName);
     }
 }

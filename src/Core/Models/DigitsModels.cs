@@ -14,7 +14,7 @@ public static class DigitsModels
     {
         "mlp" => new DigitsMlp(),
         "cnn" => new DigitsCnn(),
-        _ => throw new ArgumentException($"Unknown model '{name}'. Valid models: {string.Join(", ", Names)}.", nameof(name)),
+        _ => throw Unknown(name),
     };
 
     /// <summary>The input layout the named network expects.</summary>
@@ -22,6 +22,9 @@ public static class DigitsModels
     {
         "mlp" => InputLayout.Flat,
         "cnn" => InputLayout.Image,
-        _ => throw new ArgumentException($"Unknown model '{name}'. Valid models: {string.Join(", ", Names)}.", nameof(name)),
+        _ => throw Unknown(name),
     };
+
+    static ArgumentException Unknown(string name) =>
+        new($"Unknown model '{name}'. Valid models: {string.Join(", ", Names)}.", nameof(name));
 }

@@ -12,12 +12,15 @@ public sealed class StepOptions
     /// <summary>Clip by total norm (default) or by value.</summary>
     public GradientClipAlgorithm GradientClipAlgorithm { get; set; } = GradientClipAlgorithm.Norm;
 
-    /// <summary>Throws when a value is out of range, naming the field and the allowed values.</summary>
-    public void Validate()
+    /// <summary>
+    /// Throws when a value is out of range, naming the field and the allowed values; a front-end passes the names its
+    /// own options use for these two fields, so that the error speaks its users' vocabulary.
+    /// </summary>
+    public void Validate(string accumulateName = nameof(AccumulateGradBatches), string clipName = nameof(GradientClipValue))
     {
         if (AccumulateGradBatches < 1)
-            throw new ArgumentOutOfRangeException(nameof(AccumulateGradBatches), AccumulateGradBatches, "Gradient accumulation must be at least 1 batch.");
+            throw new ArgumentOutOfRangeException(accumulateName, AccumulateGradBatches, $"{accumulateName} must be at least 1 batch.");
         if (GradientClipValue is double clip && !(clip > 0 && double.IsFinite(clip)))
-            throw new ArgumentOutOfRangeException(nameof(GradientClipValue), clip, "Gradient clip value must be a positive finite number (or null to disable).");
+            throw new ArgumentOutOfRangeException(clipName, clip, $"{clipName} must be a positive finite number (or null to disable clipping).");
     }
 }
