@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Unified.Core.Data;
+using Unified.Core.Distributed;
 using Unified.Core.Training;
 using Unified.Ignite;
 using Unified.Lightning;
@@ -37,13 +38,15 @@ public sealed class UnifiedTrainer
     public FitResult Fit(ITrainingModule module, IDataModule data, CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
-        var (history, steps) = Framework == Frameworks.Lightning
+        var (history, steps, group) = Framework == Frameworks.Lightning
             ? FitLightning(module, data, cancellationToken)
             : FitIgnite(module, data, cancellationToken);
-        return new FitResult(Framework, history, steps, (long)data.Train.SampleCount * history.Count, clock.Elapsed.TotalSeconds);
+        // Samples of the unsharded split: under data parallelism every rank's share counts once (padding aside).
+        return new FitResult(Framework, history, steps, (long)data.Train.SampleCount * history.Count, clock.Elapsed.TotalSeconds,
+            group.WorldSize, group.Rank == 0);
     }
 
-    (IReadOnlyList<EpochResult>, long) FitLightning(ITrainingModule module, IDataModule data, CancellationToken cancellationToken)
+    (IReadOnlyList<EpochResult>, long, (int WorldSize, int Rank)) FitLightning(ITrainingModule module, IDataModule data, CancellationToken cancellationToken)
     {
         var trainerOptions = new TrainerOptions
         {
@@ -51,6 +54,10 @@ public sealed class UnifiedTrainer
             Seed = options.Seed,
             Accelerator = options.Accelerator,
             Precision = options.Precision,
+            Strategy = options.Strategy,
+            Devices = options.Devices,
+            NumNodes = options.NumNodes,
+            Ddp = options.Ddp,
             AccumulateGradBatches = options.AccumulateGradBatches,
             GradientClipVal = options.GradientClipValue,
             GradientClipAlgorithm = options.GradientClipAlgorithm,
@@ -59,16 +66,21 @@ public sealed class UnifiedTrainer
         if (options.OnStep is not null || options.OnEpoch is not null) trainerOptions.Callbacks.Add(new ReportingCallback(options));
         var trainer = new Trainer(trainerOptions);
         trainer.Fit(module, data, cancellationToken);
-        return (trainer.History, trainer.GlobalStep);
+        return (trainer.History, trainer.GlobalStep, (trainer.WorldSize, trainer.IsGlobalZero ? 0 : 1));
     }
 
-    (IReadOnlyList<EpochResult>, long) FitIgnite(ITrainingModule module, IDataModule data, CancellationToken cancellationToken)
+    (IReadOnlyList<EpochResult>, long, (int WorldSize, int Rank)) FitIgnite(ITrainingModule module, IDataModule data, CancellationToken cancellationToken)
     {
+        using var strategy = DdpStrategy.Resolve(options.Strategy, options.Devices, options.NumNodes, options.Ddp);
+        var group = strategy?.Group;
+        if (group is not null) data = new ShardedDataModule(data, group);
         if (options.Seed is long seed) Core.Runtime.Seed.Everything(seed);
         var trainer = Supervised.CreateTrainer(module, new SupervisedTrainerOptions
         {
             Accelerator = options.Accelerator,
             Precision = options.Precision,
+            ProcessGroup = group,
+            Ddp = options.Ddp,
             GradientAccumulationSteps = options.AccumulateGradBatches,
             ClipGradient = options.GradientClipValue,
             ClipAlgorithm = options.GradientClipAlgorithm,
@@ -86,15 +98,20 @@ public sealed class UnifiedTrainer
             var metrics = new Dictionary<string, double>(e.State.Metrics);
             if (options.Validate && data.Validation is { } validation)
             {
-                var evaluator = Supervised.CreateEvaluator(module, options.Accelerator);
-                foreach (var (name, value) in evaluator.Run(validation, cancellationToken: cancellationToken).Metrics) metrics[name] = value;
+                var evaluator = Supervised.CreateEvaluator(module, options.Accelerator, group);
+                foreach (var (name, value) in evaluator.Run(validation, cancellationToken: group is null ? cancellationToken : default).Metrics) metrics[name] = value;
             }
             var result = new EpochResult(e.State.Epoch - 1, steps, metrics);
             history.Add(result);
             options.OnEpoch?.Invoke(result);
         });
-        trainer.Run(data.Train, options.MaxEpochs, cancellationToken);
-        return (history, steps);
+        if (group is null) trainer.Run(data.Train, options.MaxEpochs, cancellationToken);
+        else
+        {
+            using var stop = trainer.StopTogether(group, cancellationToken);
+            trainer.Run(data.Train, options.MaxEpochs);
+        }
+        return (history, steps, (group?.WorldSize ?? 1, group?.Rank ?? 0));
     }
 
     sealed class ReportingCallback(UnifiedTrainerOptions options) : Callback

@@ -1,3 +1,4 @@
+using Unified.Core.Distributed;
 using Unified.Core.Training;
 
 namespace Unified.Adapters;
@@ -16,6 +17,18 @@ public sealed class UnifiedTrainerOptions
 
     /// <summary>Numerics of the step: <c>32-true</c> (default), <c>bf16-mixed</c>, <c>16-mixed</c>, <c>bf16-true</c>, <c>16-true</c>, <c>64-true</c>.</summary>
     public string Precision { get; set; } = "32-true";
+
+    /// <summary><c>auto</c> (default: data-parallel when launched as several processes, e.g. by <c>mpirun</c>) or <c>ddp</c>.</summary>
+    public string Strategy { get; set; } = "auto";
+
+    /// <summary>Processes per machine; null (default) takes what the launch has.</summary>
+    public int? Devices { get; set; }
+
+    /// <summary>Machines of the launch (default 1).</summary>
+    public int NumNodes { get; set; } = 1;
+
+    /// <summary>Bucket size, overlap and batch-norm synchronisation of data-parallel training.</summary>
+    public DdpOptions Ddp { get; set; } = new();
 
     /// <summary>Micro-batches per optimiser step.</summary>
     public int AccumulateGradBatches { get; set; } = 1;
@@ -40,6 +53,8 @@ public sealed class UnifiedTrainerOptions
     {
         if (MaxEpochs < 1) throw new ArgumentOutOfRangeException(nameof(MaxEpochs), MaxEpochs, "MaxEpochs must be a positive integer.");
         Core.Accelerators.Accelerator.ThrowIfUnknown(Accelerator, nameof(Accelerator));
+        DdpStrategy.ThrowIfInvalid(Strategy, Devices, NumNodes);
+        Ddp.Validate();
         new StepOptions { AccumulateGradBatches = AccumulateGradBatches, GradientClipValue = GradientClipValue, Precision = Precision }.Validate();
     }
 }

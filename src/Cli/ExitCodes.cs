@@ -11,4 +11,7 @@ public static class ExitCodes
 
     /// <summary>The command line was invalid.</summary>
     public const int Usage = 2;
+
+    /// <summary>The command was interrupted (SIGTERM, Ctrl+C), on every rank together under data parallelism.</summary>
+    public const int Interrupted = 130;
 }

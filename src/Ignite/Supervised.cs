@@ -1,5 +1,6 @@
 using TorchSharp;
 using Unified.Core.Accelerators;
+using Unified.Core.Distributed;
 using Unified.Core.Metrics;
 using Unified.Core.Training;
 using static TorchSharp.torch;
@@ -20,8 +21,11 @@ public static class Supervised
     {
         options ??= new SupervisedTrainerOptions();
         var step = options.StepOptions();
+        options.Ddp.Validate();
         var device = Accelerator.Resolve(options.Accelerator).Device;
-        var kernel = StepKernel.Create(module, device, step);
+        var strategy = options.ProcessGroup is { } group ? new DdpStrategy(group, options.Ddp) : null;
+        if (strategy is not null) device = strategy.DeviceFor(device);
+        var kernel = StepKernel.Create(module, device, step, strategy is null ? null : strategy.Wrap);
         var engine = new Engine((engine, batch) =>
         {
             var onDevice = batch.MoveTo(device);
@@ -37,9 +41,15 @@ public static class Supervised
         engine.On(Events.EpochCompleted, e =>
         {
             kernel.EpochEnd(e.State.Epoch - 1);
-            CopyLogged(module, e);
+            CopyLogged(module, e, strategy?.Group);
         });
         engine.OnRunEnd(kernel.Finish);
+        if (strategy is { Group.WorldSize: > 1 })
+        {
+            engine.On(Events.Started, e => strategy.EnsureSameOnAllRanks(e.State.EpochLength, "training batches per epoch"));
+            // A failure on one rank ends all of them: the others would wait in their next all-reduce until the timeout.
+            engine.On(Events.ExceptionRaised, (_, error) => strategy.Abort(error, Console.Error));
+        }
         return engine;
     }
 
@@ -53,9 +63,13 @@ public static class Supervised
     /// An evaluator engine that runs <paramref name="module"/>'s validation step per batch (no grad, eval mode);
     /// when it completes, the logged means are in <c>State.Metrics</c>.
     /// </summary>
-    public static Engine CreateEvaluator(ITrainingModule module, string accelerator = "auto")
+    /// <param name="module">The module whose validation step runs.</param>
+    /// <param name="accelerator"><c>cpu</c>, <c>cuda</c> or <c>auto</c>.</param>
+    /// <param name="processGroup">Ranks whose shards of the data are evaluated together: the logged means are reduced over them (collective).</param>
+    public static Engine CreateEvaluator(ITrainingModule module, string accelerator = "auto", IProcessGroup? processGroup = null)
     {
         var device = Accelerator.Resolve(accelerator).Device;
+        if (processGroup is not null) device = new DdpStrategy(processGroup).DeviceFor(device);
         var engine = new Engine((engine, batch) =>
         {
             var onDevice = batch.MoveTo(device);
@@ -70,7 +84,7 @@ public static class Supervised
         });
         engine.On(Events.Completed, e =>
         {
-            CopyLogged(module, e);
+            CopyLogged(module, e, processGroup);
             module.Network.train();
         });
         return engine;
@@ -97,8 +111,9 @@ public static class Supervised
         return engine;
     }
 
-    static void CopyLogged(ITrainingModule module, Engine engine)
+    static void CopyLogged(ITrainingModule module, Engine engine, IProcessGroup? group)
     {
-        foreach (var (name, value) in module.Logged.Compute()) engine.State.Metrics[name] = value;
+        var means = group is null ? module.Logged.Compute() : module.Logged.Compute(group);
+        foreach (var (name, value) in means) engine.State.Metrics[name] = value;
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using Unified.Core.Accelerators;
 using Unified.Core.Data;
+using Unified.Core.Distributed;
 using Unified.Core.Runtime;
 using Unified.Core.Training;
 
@@ -35,20 +36,49 @@ public sealed class Trainer
     /// <summary>Optimiser steps taken by the last fit.</summary>
     public long GlobalStep { get; private set; }
 
-    /// <summary>Trains <paramref name="module"/> on <paramref name="data"/>, validating after every epoch.</summary>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked between batches).</exception>
+    /// <summary>Whether this process is rank 0 of the last fit (Lightning's <c>is_global_zero</c>); true without data parallelism.</summary>
+    public bool IsGlobalZero { get; private set; } = true;
+
+    /// <summary>Processes of the last fit (1 without data parallelism).</summary>
+    public int WorldSize { get; private set; } = 1;
+
+    /// <summary>Seconds the last fit spent averaging gradients across ranks (0 without data parallelism).</summary>
+    public double CommunicationSeconds { get; private set; }
+
+    /// <summary>
+    /// Trains <paramref name="module"/> on <paramref name="data"/>, validating after every epoch. Under the <c>ddp</c>
+    /// strategy every rank calls it: each trains on its shard, and a failure on one rank is reported and ends every
+    /// rank (non-zero exit) instead of leaving the others waiting.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked between batches; under <c>ddp</c> every rank stops at the same batch).</exception>
     public void Fit(ITrainingModule module, IDataModule data, CancellationToken cancellationToken = default)
     {
         TorchRuntime.Initialize();
+        using var strategy = DdpStrategy.Resolve(options.Strategy, options.Devices, options.NumNodes, options.DdpOptions());
+        (IsGlobalZero, WorldSize, CommunicationSeconds) = (strategy?.IsGlobalZero ?? true, strategy?.Group.WorldSize ?? 1, 0);
+        try
+        {
+            FitLoop(module, strategy is null ? data : strategy.Shard(data), strategy, cancellationToken);
+        }
+        catch (Exception e) when (strategy is { Group.WorldSize: > 1 } && e is not OperationCanceledException)
+        {
+            strategy.Abort(e, Console.Error);
+        }
+    }
+
+    void FitLoop(ITrainingModule module, IDataModule data, DdpStrategy? strategy, CancellationToken cancellationToken)
+    {
         if (options.Seed is long seed) Seed.Everything(seed);
         var device = Accelerator.Resolve(options.Accelerator).Device;
-        using var kernel = StepKernel.Create(module, device, options.StepOptions());
+        if (strategy is not null) device = strategy.DeviceFor(device);
+        using var kernel = StepKernel.Create(module, device, options.StepOptions(), strategy is null ? null : strategy.Wrap);
+        using var stop = strategy is null ? null : new StopAgreement(strategy.Group);
         var lightning = module as LightningModule;
         int batches = data.Train.Count;
         history.Clear();
         GlobalStep = 0;
 
-        var progress = new TrainerProgress(0, options.MaxEpochs, 0, batches, 0);
+        var progress = new TrainerProgress(0, options.MaxEpochs, 0, batches, 0, IsGlobalZero);
         lightning?.OnFitStart();
         Each(c => c.OnFitStart(progress, module));
         try
@@ -66,16 +96,18 @@ public sealed class Trainer
                 {
                     // Own the batch before checking, so that a cancelled fit does not leak it.
                     using var batch = raw.MoveTo(device);
-                    cancellationToken.ThrowIfCancellationRequested();
+                    ThrowIfStopping(stop, cancellationToken);
                     int i = index++;
                     using var loss = kernel.Step(() => module.TrainingStep(batch, i), isLastInEpoch: index == batches);
                     progress = progress with { BatchIndex = i, GlobalStep = GlobalStep = kernel.GlobalStep };
                     foreach (var callback in options.Callbacks) callback.OnTrainBatchEnd(progress, module, loss, batch.Size);
                 }
+                if (stop?.Complete() == true) throw new OperationCanceledException(cancellationToken);
                 kernel.EpochEnd(epoch);
                 Validate(module, data.Validation, device);
 
-                var result = new EpochResult(epoch, kernel.GlobalStep, module.Logged.Compute());
+                var result = new EpochResult(epoch, kernel.GlobalStep, strategy?.Reduce(module.Logged) ?? module.Logged.Compute());
+                CommunicationSeconds = strategy?.Synchronizer?.CommunicationSeconds ?? 0;
                 history.Add(result);
                 lightning?.OnTrainEpochEnd(result);
                 Each(c => c.OnTrainEpochEnd(progress, module, result));
@@ -87,6 +119,13 @@ public sealed class Trainer
             lightning?.OnFitEnd();
             Each(c => c.OnFitEnd(progress, module));
         }
+    }
+
+    // Under ddp the ranks agree on a stop (one batch later) so that none is left waiting in a collective.
+    static void ThrowIfStopping(StopAgreement? stop, CancellationToken cancellationToken)
+    {
+        if (stop is null) cancellationToken.ThrowIfCancellationRequested();
+        else if (stop.Poll(cancellationToken.IsCancellationRequested)) throw new OperationCanceledException(cancellationToken);
     }
 
     void Validate(ITrainingModule module, IBatchLoader? loader, TorchSharp.torch.Device device)

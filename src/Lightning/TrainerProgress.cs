@@ -6,4 +6,5 @@ namespace Unified.Lightning;
 /// <param name="BatchIndex">Index of the current batch in its epoch, 0-based.</param>
 /// <param name="BatchesPerEpoch">Training batches per epoch.</param>
 /// <param name="GlobalStep">Optimiser steps taken.</param>
-public sealed record TrainerProgress(int Epoch, int MaxEpochs, int BatchIndex, int BatchesPerEpoch, long GlobalStep);
+/// <param name="IsGlobalZero">Whether this process is rank 0 of a data-parallel run (or the only one): the rank that logs, prints and writes files.</param>
+public sealed record TrainerProgress(int Epoch, int MaxEpochs, int BatchIndex, int BatchesPerEpoch, long GlobalStep, bool IsGlobalZero = true);

@@ -14,8 +14,8 @@ public sealed class LaunchEnvironmentTests
 
     [Fact]
     public void From_OpenMpiVariables_ReadsRankLocalRankAndSize() =>
-        Assert.Equal(new LaunchEnvironment(3, 1, 4, true),
-            Read(("OMPI_COMM_WORLD_SIZE", "4"), ("OMPI_COMM_WORLD_RANK", "3"), ("OMPI_COMM_WORLD_LOCAL_RANK", "1")));
+        Assert.Equal(new LaunchEnvironment(3, 1, 4, true, 2),
+            Read(("OMPI_COMM_WORLD_SIZE", "4"), ("OMPI_COMM_WORLD_RANK", "3"), ("OMPI_COMM_WORLD_LOCAL_RANK", "1"), ("OMPI_COMM_WORLD_LOCAL_SIZE", "2")));
 
     [Theory]
     [InlineData("two", "0")]

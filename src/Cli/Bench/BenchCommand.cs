@@ -10,7 +10,7 @@ public static class BenchCommand
     static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>Builds the command; results go to <paramref name="output"/>.</summary>
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TextWriter error)
     {
         var command = new Command("bench", "Benchmarks against a hand-written TorchSharp loop.");
         command.Subcommands.Add(Overhead(output));

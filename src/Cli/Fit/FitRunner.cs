@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
 using Unified.Adapters;
+using Unified.Cli.Launch;
 using Unified.Core.Checkpointing;
 using Unified.Core.Data;
 using Unified.Core.Diagnostics;
+using Unified.Core.Distributed;
 using Unified.Core.Models;
 using Unified.Core.Runtime;
 
@@ -12,10 +14,18 @@ namespace Unified.Cli.Fit;
 /// <summary>Runs <c>unified fit</c>: data, model, the chosen front-end, the final checkpoint and the report.</summary>
 public static class FitRunner
 {
-    /// <summary>Trains as <paramref name="settings"/> say; progress goes to <paramref name="output"/>.</summary>
-    public static FitReport Run(FitSettings settings, TextWriter output)
+    /// <summary>
+    /// Trains as <paramref name="settings"/> say; progress goes to <paramref name="output"/>. Under an MPI launch every
+    /// rank runs this: each trains its shard, and only rank 0 prints, writes the run folder and returns the report
+    /// (the others return null).
+    /// </summary>
+    public static FitReport? Run(FitSettings settings, TextWriter output, CancellationToken cancellationToken = default)
     {
-        TorchRuntime.Initialize(new RuntimeOptions { Threads = settings.Threads });
+        var launch = LaunchEnvironment.Current();
+        TorchRuntime.Initialize(new RuntimeOptions { Threads = settings.Threads ?? (launch.IsMpiLaunch ? MpiLauncher.ThreadsPerRank(launch.LocalSize) : null) });
+        using var group = ProcessGroups.FromEnvironment();
+        bool zero = group.Rank == 0;
+        if (!zero) output = TextWriter.Null;
         using var data = new DigitsDataModule(new DigitsDataOptions
         {
             Path = settings.Data == "digits" ? null : settings.Data,
@@ -25,8 +35,8 @@ public static class FitRunner
         });
         Seed.Everything(settings.Seed);
         using var module = new ClassificationModule(DigitsModels.Create(settings.Model), settings.LearningRate);
-        string runDir = RunDirectory.Create(settings.RunDir);
-        WriteConfig(runDir, settings);
+        string runDir = zero ? RunDirectory.Create(settings.RunDir) : "";
+        if (zero) WriteConfig(runDir, settings);
 
         IFitProgress progress = output == Console.Out && LiveProgress.IsSupported
             ? new LiveProgress(settings.Epochs, data.Train.Count)
@@ -39,6 +49,7 @@ public static class FitRunner
             Precision = settings.Precision,
             AccumulateGradBatches = settings.Accumulate,
             GradientClipValue = settings.ClipGrad,
+            Devices = settings.Devices,
             OnStep = progress.OnStep,
             OnEpoch = epoch =>
             {
@@ -49,21 +60,25 @@ public static class FitRunner
                 progress.OnEpoch(epoch);
             },
         });
-        var result = progress.Run(() => trainer.Fit(module, data));
+        var result = progress.Run(() => trainer.Fit(module, data, cancellationToken));
 
         var metrics = result.FinalMetrics;
         var final = result.History[^1];
         string checkpoint = Path.Combine(runDir, "last.ckpt");
-        SafetensorsWriter.Write(checkpoint, module.Network.state_dict(), new Dictionary<string, string>
-        {
-            ["format"] = "unified-weights",
-            ["framework"] = settings.Framework,
-            ["model"] = settings.Model,
-            ["epoch"] = final.Epoch.ToString(CultureInfo.InvariantCulture),
-            ["global_step"] = final.GlobalStep.ToString(CultureInfo.InvariantCulture),
-        });
+        // Every rank holds the same weights: rank 0 writes them, the others wait until the file is complete.
+        if (zero)
+            SafetensorsWriter.Write(checkpoint, module.Network.state_dict(), new Dictionary<string, string>
+            {
+                ["format"] = "unified-weights",
+                ["framework"] = settings.Framework,
+                ["model"] = settings.Model,
+                ["epoch"] = final.Epoch.ToString(CultureInfo.InvariantCulture),
+                ["global_step"] = final.GlobalStep.ToString(CultureInfo.InvariantCulture),
+            });
+        group.Barrier();
+        if (!zero) return null;
         return new FitReport(
-            settings.Framework, settings.Model, settings.Precision, 1, settings.Epochs, result.Steps,
+            settings.Framework, settings.Model, settings.Precision, result.WorldSize, settings.Epochs, result.Steps,
             metrics.GetValueOrDefault("train_loss", double.NaN), metrics.GetValueOrDefault("val_loss", double.NaN),
             metrics.GetValueOrDefault("val_accuracy", double.NaN), Math.Round(result.Seconds, 3), Math.Round(result.SamplesPerSecond, 1),
             WeightsHash.Sha256(module.Network), checkpoint, runDir, Math.Round(ProcessMemory.PeakRssMb(), 1), memory,

@@ -26,7 +26,7 @@ public sealed class DistributedDataParallel : IGradientSynchronizer, IDisposable
     readonly List<Tensor> buffers = [];
     readonly List<Action> hooks = [];
     readonly SyncBatchNorm? syncBatchNorm;
-    bool armed;
+    bool armed, backwardInWindow, agreedToStep;
 
     /// <summary>
     /// Wraps <paramref name="network"/> (already on its device): broadcasts rank 0's parameters and buffers to every
@@ -76,6 +76,8 @@ public sealed class DistributedDataParallel : IGradientSynchronizer, IDisposable
     {
         if (buckets.Count == 0) return;
         foreach (var bucket in buckets) bucket.Attach();
+        if (!backwardInWindow) StepFlag.fill_(1);
+        backwardInWindow = true;
         armed = stepping && options.OverlapWithBackward;
     }
 
@@ -85,27 +87,36 @@ public sealed class DistributedDataParallel : IGradientSynchronizer, IDisposable
         if (buckets.Count == 0) return;
         long start = Stopwatch.GetTimestamp();
         armed = false;
+        // A rank whose losses were all skipped still takes part, with zero gradients (and a zero step flag).
+        if (!backwardInWindow) foreach (var bucket in buckets) bucket.Attach();
         StartUpTo(buckets.Count - 1);
-        float scale = 1f / group.WorldSize;
-        using (no_grad())
+        double scale = 1.0 / group.WorldSize;
+        for (int b = 0; b < buckets.Count; b++)
         {
-            for (int b = 0; b < buckets.Count; b++)
-            {
-                pending[b]!.Wait();
-                pending[b] = null;
-                buckets[b].Flat.mul_(scale);
-            }
-            if (options.BroadcastBuffers)
-                foreach (var buffer in buffers) group.Broadcast(buffer, 0);
+            pending[b]!.Wait();
+            pending[b] = null;
+            buckets[b].Scale(scale);
         }
+        using (var flag = StepFlag.to_type(ScalarType.Float64)) agreedToStep = flag.item<double>() > 0;
+        StepFlag.zero_();
+        backwardInWindow = false;
+        if (options.BroadcastBuffers)
+            using (no_grad())
+                foreach (var buffer in buffers) group.Broadcast(buffer, 0);
         Synchronizations++;
         CommunicationSeconds += Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 
+    /// <inheritdoc />
+    public bool ShouldStep(bool hadGradients) => buckets.Count == 0 ? hadGradients : agreedToStep;
+
+    // 1 on a rank that ran a backward in the window; summed with the last bucket, so agreeing costs no extra collective.
+    Tensor StepFlag => buckets[^1].Extra;
+
     // Buckets hold parameters in reverse registration order, so bucket b is ready when the layers of buckets 0..b are done.
     void StartUpTo(int last)
     {
-        for (int b = 0; b <= last; b++) pending[b] ??= group.StartAllReduce(buckets[b].Flat, ReduceOp.Sum);
+        for (int b = 0; b <= last; b++) pending[b] ??= buckets[b].StartSum(group);
     }
 
     void OnReady(int bucket)
@@ -142,8 +153,10 @@ public sealed class DistributedDataParallel : IGradientSynchronizer, IDisposable
             open[key] = (current.Members, current.Bytes + bytes);
             if (!order.Contains(key)) order.Add(key);
         }
-        foreach (var key in order)
-            if (open.TryGetValue(key, out var rest)) buckets.Add(new GradientBucket(rest.Members));
+        // The parameters left open end the bucket list; the very last bucket carries the step flag.
+        var last = order.Where(open.ContainsKey).ToList();
+        for (int i = 0; i < last.Count; i++)
+            buckets.Add(new GradientBucket(open[last[i]].Members, extra: i == last.Count - 1 ? 1 : 0));
     }
 
     void HookLayers(nn.Module network)

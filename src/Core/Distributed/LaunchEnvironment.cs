@@ -11,10 +11,12 @@ namespace Unified.Core.Distributed;
 /// <param name="LocalRank">This process's rank on its machine.</param>
 /// <param name="WorldSize">The number of processes.</param>
 /// <param name="IsMpiLaunch">Whether Open MPI's launcher started this process.</param>
-public sealed record LaunchEnvironment(int Rank, int LocalRank, int WorldSize, bool IsMpiLaunch)
+/// <param name="LocalSize">The number of processes on this machine.</param>
+public sealed record LaunchEnvironment(int Rank, int LocalRank, int WorldSize, bool IsMpiLaunch, int LocalSize = 1)
 {
     /// <summary>Variable names of Open MPI's launcher.</summary>
-    public const string RankVariable = "OMPI_COMM_WORLD_RANK", SizeVariable = "OMPI_COMM_WORLD_SIZE", LocalRankVariable = "OMPI_COMM_WORLD_LOCAL_RANK";
+    public const string RankVariable = "OMPI_COMM_WORLD_RANK", SizeVariable = "OMPI_COMM_WORLD_SIZE", LocalRankVariable = "OMPI_COMM_WORLD_LOCAL_RANK",
+        LocalSizeVariable = "OMPI_COMM_WORLD_LOCAL_SIZE";
 
     /// <summary>Reads this process's environment.</summary>
     /// <exception cref="InvalidOperationException">A launcher variable is present but not a valid number.</exception>
@@ -28,9 +30,10 @@ public sealed record LaunchEnvironment(int Rank, int LocalRank, int WorldSize, b
         int worldSize = Parse(SizeVariable, size, 1);
         int rank = Parse(RankVariable, variable(RankVariable) ?? throw Missing(RankVariable), 0);
         int localRank = Parse(LocalRankVariable, variable(LocalRankVariable) ?? "0", 0);
+        int localSize = Parse(LocalSizeVariable, variable(LocalSizeVariable) ?? worldSize.ToString(CultureInfo.InvariantCulture), 1);
         if (rank >= worldSize)
             throw new InvalidOperationException($"{RankVariable}={rank} is not below {SizeVariable}={worldSize}; the launch environment is inconsistent.");
-        return new LaunchEnvironment(rank, localRank, worldSize, true);
+        return new LaunchEnvironment(rank, localRank, worldSize, true, localSize);
     }
 
     static int Parse(string name, string value, int minimum) =>
