@@ -19,7 +19,9 @@ public sealed record MpiRun(int ExitCode, string Output, string Error, TimeSpan 
         var start = new ProcessStartInfo(FindMpirun()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string arg in new[] { "-np", ranks.ToString(), "--oversubscribe", "--bind-to", "none" }) start.ArgumentList.Add(arg);
         if (Environment.UserName == "root") start.ArgumentList.Add("--allow-run-as-root");
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        // mpirun gives ranks a pseudo-terminal; TERM=dumb keeps .NET from writing terminal escapes into their output.
+        var variables = new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["TERM"] = "dumb" };
+        foreach (var (key, value) in variables)
         {
             start.Environment[key] = value;
             start.ArgumentList.Add("-x");

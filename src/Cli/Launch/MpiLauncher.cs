@@ -13,10 +13,13 @@ namespace Unified.Cli.Launch;
 /// </summary>
 public static class MpiLauncher
 {
-    /// <summary>Variables every rank gets: the malloc settings (see <see cref="MallocTuning"/>) and Unified's own, when set.</summary>
+    /// <summary>
+    /// Variables every rank gets: the malloc settings (see <see cref="MallocTuning"/>), Unified's own when set, and
+    /// <c>TERM=dumb</c> (mpirun gives ranks a pseudo-terminal, and .NET would start their output with terminal escapes).
+    /// </summary>
     public static IReadOnlyDictionary<string, string> RankEnvironment()
     {
-        var environment = new Dictionary<string, string>(MallocTuning.EnvironmentVariables);
+        var environment = new Dictionary<string, string>(MallocTuning.EnvironmentVariables) { ["TERM"] = "dumb" };
         foreach (string name in new[] { ProcessGroupOptions.TimeoutVariable, "UNIFIED_TRACE", "UNIFIED_MALLOC_TUNING" })
             if (Environment.GetEnvironmentVariable(name) is { } value) environment[name] = value;
         return environment;
