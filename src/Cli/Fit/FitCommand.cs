@@ -63,7 +63,8 @@ public static class FitCommand
                 if (settings.Threads is null) rankArgs.AddRange(["--threads", MpiLauncher.ThreadsPerRank(ranks).ToString(CultureInfo.InvariantCulture)]);
                 return MpiLauncher.Run(ranks, rankArgs, output, error);
             }
-            // SIGTERM and Ctrl+C cancel between batches; under data parallelism every rank stops at the same one.
+            // SIGTERM, Ctrl+C and SIGUSR1 (what --devices forwards through mpirun) cancel between batches; under data
+            // parallelism every rank stops at the same one.
             using var cancel = new CancellationTokenSource();
             Action<PosixSignalContext> stop = context =>
             {
@@ -72,6 +73,7 @@ public static class FitCommand
             };
             using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, stop);
             using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, stop);
+            using var forwarded = OperatingSystem.IsLinux() ? PosixSignalRegistration.Create(MpiLauncher.StopSignal, stop) : null;
             var report = FitRunner.Run(settings, output, cancel.Token);
             if (settings.Json && report is not null) output.WriteLine(report.ToJson());
             return ExitCodes.Success;

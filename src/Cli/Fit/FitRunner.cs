@@ -38,7 +38,9 @@ public static class FitRunner
         string runDir = zero ? RunDirectory.Create(settings.RunDir) : "";
         if (zero) WriteConfig(runDir, settings);
 
-        IFitProgress progress = output == Console.Out && LiveProgress.IsSupported
+        // Ranks print through mpirun, line by line; rank 0 counts every rank's samples (they run in lockstep).
+        int world = group.WorldSize;
+        IFitProgress progress = world == 1 && output == Console.Out && LiveProgress.IsSupported
             ? new LiveProgress(settings.Epochs, data.Train.Count)
             : new PlainProgress(output, settings.Epochs);
         var memory = new List<EpochMemory>();
@@ -50,7 +52,7 @@ public static class FitRunner
             AccumulateGradBatches = settings.Accumulate,
             GradientClipValue = settings.ClipGrad,
             Devices = settings.Devices,
-            OnStep = progress.OnStep,
+            OnStep = world == 1 ? progress.OnStep : step => progress.OnStep(step with { BatchSize = step.BatchSize * world }),
             OnEpoch = epoch =>
             {
                 // Each step leaves a few KB of tensor wrappers; without a collection per epoch RSS climbs with the GC's

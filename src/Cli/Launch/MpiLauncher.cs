@@ -9,7 +9,8 @@ namespace Unified.Cli.Launch;
 /// <summary>
 /// Starts this program again as N ranks under <c>mpirun</c> (as Lightning's launcher re-runs the script): the ranks
 /// get the malloc settings and a thread count, their output is copied through, and mpirun's exit code is returned.
-/// SIGTERM and Ctrl+C are passed on to mpirun, which passes them to every rank.
+/// SIGTERM and Ctrl+C reach the ranks as SIGUSR1, which mpirun forwards to every rank (it would answer SIGTERM by
+/// killing them): they stop together at the next batch and exit with <see cref="ExitCodes.Interrupted"/>.
 /// </summary>
 public static class MpiLauncher
 {
@@ -78,11 +79,19 @@ public static class MpiLauncher
             .Select(dir => Path.Combine(dir, "mpirun")).FirstOrDefault(File.Exists)
         ?? throw new InvalidOperationException("--devices needs Open MPI's mpirun, which is not on PATH: install it (Debian/Ubuntu: 'apt-get install openmpi-bin libopenmpi-dev'), or run with --devices 1.");
 
-    static Action<PosixSignalContext> Forward(Process mpirun) => context =>
+    /// <summary>The signal the ranks treat as a request to stop (SIGUSR1 on Linux; mpirun forwards it to every rank).</summary>
+    public static PosixSignal StopSignal => (PosixSignal)SigUsr1;
+
+    static Action<PosixSignalContext> Forward(Process mpirun)
     {
-        context.Cancel = true; // wait for the ranks to stop together and report
-        if (!mpirun.HasExited) kill(mpirun.Id, SigTerm);
-    };
+        int received = 0;
+        return context =>
+        {
+            context.Cancel = true; // wait for the ranks to stop together and report
+            // First signal: ask the ranks to stop together; a second one: let mpirun end them now.
+            if (!mpirun.HasExited) kill(mpirun.Id, Interlocked.Increment(ref received) == 1 ? SigUsr1 : SigTerm);
+        };
+    }
 
     static void Copy(StreamReader from, TextWriter to)
     {
@@ -95,7 +104,7 @@ public static class MpiLauncher
 
     static bool IsRoot() => OperatingSystem.IsLinux() && geteuid() == 0;
 
-    const int SigTerm = 15;
+    const int SigUsr1 = 10, SigTerm = 15;
 
     [DllImport("libc.so.6", SetLastError = true)]
     static extern int kill(int pid, int signal);
