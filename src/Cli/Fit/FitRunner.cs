@@ -23,7 +23,8 @@ public static class FitRunner
     {
         var launch = LaunchEnvironment.Current();
         TorchRuntime.Initialize(new RuntimeOptions { Threads = settings.Threads ?? (launch.IsMpiLaunch ? MpiLauncher.ThreadsPerRank(launch.LocalSize) : null) });
-        using var group = ProcessGroups.FromEnvironment();
+        // Disposed (a collective) only on success: after a failure, a rank must exit without waiting for the others.
+        var group = ProcessGroups.FromEnvironment();
         bool zero = group.Rank == 0;
         if (!zero) output = TextWriter.Null;
         using var data = new DigitsDataModule(new DigitsDataOptions
@@ -78,6 +79,7 @@ public static class FitRunner
                 ["global_step"] = final.GlobalStep.ToString(CultureInfo.InvariantCulture),
             });
         group.Barrier();
+        group.Dispose();
         if (!zero) return null;
         return new FitReport(
             settings.Framework, settings.Model, settings.Precision, result.WorldSize, settings.Epochs, result.Steps,

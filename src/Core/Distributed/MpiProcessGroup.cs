@@ -12,7 +12,7 @@ namespace Unified.Core.Distributed;
 /// <remarks>
 /// MPI is initialised once per process and cannot be initialised again after it is finalised, so there is one
 /// instance per process: <see cref="World"/>. <see cref="Dispose"/> is collective (every rank calls it) and finalises
-/// MPI; a process that never disposes it finalises at exit when no collective is in flight.
+/// MPI; a process that never disposes it finalises at exit when it exits with 0 and no collective is in flight.
 /// </remarks>
 public sealed unsafe class MpiProcessGroup : IProcessGroup
 {
@@ -206,8 +206,9 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
     {
         lock (InitGate)
         {
-            // Finalising waits for every rank: skip it when a collective is stuck or the group failed.
-            if (disposed || fault is not null || Volatile.Read(ref inFlight) > 0) return;
+            // Finalising waits for every rank: skip it when a collective is stuck, the group failed or the process
+            // fails (mpirun then sees the non-zero exit and ends the other ranks).
+            if (disposed || fault is not null || Volatile.Read(ref inFlight) > 0 || Environment.ExitCode != 0) return;
             disposed = true;
             lock (gate) MpiNative.Finalize();
             finalized = true;
