@@ -24,6 +24,9 @@ public sealed class DistributedDataParallelTests
     public void Accumulation_AveragesOnlyOnSteppingMicroBatches_AndMatchesBatch4B() => MultiRank.Pass("ddp", "mlp", "accumulate");
 
     [Fact]
+    public void StepKernel_OneRankSkippingANonFiniteLoss_StillStepsWithTheOthers_AndAllSkipTogether() => MultiRank.Pass("skip");
+
+    [Fact]
     public void SyncBatchNorm_OverTwoRanks_NormalisesAsOneProcessWithTheWholeBatch() => MultiRank.Pass("syncbn");
 
     [Fact]

@@ -33,6 +33,7 @@ public static class DistributedWorker
             case "uneven": Uneven(group); break;
             case "fail": Fail(group); break;
             case "stop": Stop(group); break;
+            case "skip": SkipNonFinite(group); break;
             default: throw new ArgumentException($"Unknown scenario '{args[0]}'.");
         }
         Console.WriteLine($"PASS {string.Join(' ', args)} rank {group.Rank}");
@@ -314,6 +315,35 @@ public static class DistributedWorker
         using var mine = tensor(new[] { stoppedAt });
         using var all = group.AllGather(mine);
         Require(all.data<int>().ToArray().All(b => b == stoppedAt), "ranks stopped at different batches");
+    }
+
+    // Through the step kernel: when one rank skips a non-finite loss, both still step (with the other rank's gradient
+    // averaged over both); when both skip, both skip. The replicas stay identical either way.
+    static void SkipNonFinite(IProcessGroup group)
+    {
+        using var data = new DigitsDataModule(new DigitsDataOptions { BatchSize = 32 });
+        var shard = ((TensorDataLoader)data.Train).Shard(group.Rank, group.WorldSize, ShardMode.Pad);
+        torch.manual_seed(5);
+        var network = new DigitsMlp();
+        using var ddp = new DistributedDataParallel(network, group);
+        using var optimizer = optim.Adam(network.parameters(), 1e-3);
+        using var kernel = new StepKernel(network, new OptimizerConfig(optimizer), new StepOptions { SkipNonFiniteLoss = true }, ddp);
+        int index = 0;
+        foreach (var batch in shard.Epoch(0).Take(10))
+        {
+            using var _ = batch;
+            int i = index++;
+            bool poisoned = (i == 3 && group.Rank == 1) || i == 6;
+            using var loss = kernel.Step(() =>
+            {
+                var value = nn.functional.cross_entropy(network.call(batch.Input), batch.Target);
+                return poisoned ? value * double.NaN : value;
+            });
+        }
+        Require(kernel.GlobalStep == 10 && kernel.SkippedSteps == 1, $"rank {group.Rank}: {kernel.GlobalStep} steps, {kernel.SkippedSteps} skipped; expected 10 and 1 (only where every rank skipped)");
+        RequireIdenticalOnAllRanks(group, network);
+        using var weights = cat(network.parameters().Select(p => p.flatten()).ToArray());
+        Require(weights.isfinite().all().item<bool>(), "non-finite weights");
     }
 
     sealed class Module(IBatchLoader train, IBatchLoader? validation) : IDataModule
