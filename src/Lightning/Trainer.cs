@@ -1,6 +1,7 @@
 using TorchSharp;
 using Unified.Core.Accelerators;
 using Unified.Core.Data;
+using Unified.Core.Logging;
 using Unified.Core.Runtime;
 using Unified.Core.Training;
 
@@ -43,12 +44,14 @@ public sealed class Trainer
         if (options.Seed is long seed) Seed.Everything(seed);
         var device = Accelerator.Resolve(options.Accelerator).Device;
         using var kernel = StepKernel.Create(module, device, options.StepOptions());
+        using var recorder = new FitRecorder(options.RecorderOptions());
         var lightning = module as LightningModule;
         int batches = data.Train.Count;
         history.Clear();
         GlobalStep = 0;
 
         var progress = new TrainerProgress(0, options.MaxEpochs, 0, batches, 0);
+        recorder.FitStarted(module, kernel, options.MaxEpochs, batches);
         lightning?.OnFitStart();
         Each(c => c.OnFitStart(progress, module));
         try
@@ -58,6 +61,7 @@ public sealed class Trainer
                 progress = progress with { Epoch = epoch, BatchIndex = 0 };
                 module.Logged.Reset();
                 module.Network.train();
+                recorder.EpochStarted(epoch);
                 lightning?.OnTrainEpochStart(epoch);
                 Each(c => c.OnTrainEpochStart(progress, module));
 
@@ -68,18 +72,27 @@ public sealed class Trainer
                     using var batch = raw.MoveTo(device);
                     cancellationToken.ThrowIfCancellationRequested();
                     int i = index++;
+                    long start = FitRecorder.StepStarting();
                     using var loss = kernel.Step(() => module.TrainingStep(batch, i), isLastInEpoch: index == batches);
+                    recorder.StepCompleted(start, loss, batch.Size, kernel.GlobalStep);
                     progress = progress with { BatchIndex = i, GlobalStep = GlobalStep = kernel.GlobalStep };
                     foreach (var callback in options.Callbacks) callback.OnTrainBatchEnd(progress, module, loss, batch.Size);
                 }
                 kernel.EpochEnd(epoch);
-                Validate(module, data.Validation, device);
+                using (recorder.BeginValidation(epoch)) Validate(module, data.Validation, device);
 
                 var result = new EpochResult(epoch, kernel.GlobalStep, module.Logged.Compute());
                 history.Add(result);
+                recorder.EpochCompleted(result);
                 lightning?.OnTrainEpochEnd(result);
                 Each(c => c.OnTrainEpochEnd(progress, module, result));
             }
+            recorder.FitCompleted();
+        }
+        catch (Exception e)
+        {
+            recorder.FitFailed(e);
+            throw;
         }
         finally
         {

@@ -32,9 +32,9 @@ public sealed class FitRecorderTests : IDisposable
         module.Hyperparameters["lr"] = 1e-3;
         module.Hyperparameters["model"] = "mlp";
         var optimizers = module.ConfigureOptimizers();
-        var kernel = new StepKernel(module.Network, optimizers);
+        using var kernel = new StepKernel(module.Network, optimizers);
         var results = new List<EpochResult>();
-        recorder.FitStarted(module, epochs, data.Train.Count);
+        recorder.FitStarted(module, kernel, epochs, data.Train.Count);
         try
         {
             for (int epoch = 0; epoch < epochs; epoch++)
@@ -64,7 +64,7 @@ public sealed class FitRecorderTests : IDisposable
                 }
                 var result = new EpochResult(epoch, kernel.GlobalStep, module.Logged.Compute());
                 results.Add(result);
-                recorder.EpochCompleted(result, optimizers.Optimizer);
+                recorder.EpochCompleted(result);
             }
             recorder.FitCompleted();
         }
@@ -158,7 +158,7 @@ public sealed class FitRecorderTests : IDisposable
         Assert.Equal("0", epochRow[0]);
         Assert.Equal(results[0].Metrics["val_loss"], double.Parse(epochRow[5], System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal("", epochRow[3]);
-        Assert.Equal("lr: 0.001\nmodel: mlp\n", File.ReadAllText(Path.Combine(temp.Path, "hparams.yaml")));
+        Assert.Equal("learning_rate: 0.001\nlr: 0.001\nmodel: mlp\n", File.ReadAllText(Path.Combine(temp.Path, "hparams.yaml")));
         Assert.Throws<InvalidOperationException>(() => csv.LogMetrics(new Dictionary<string, double>(), 0));
     }
 
@@ -237,16 +237,21 @@ public sealed class FitRecorderTests : IDisposable
     }
 
     [Fact]
-    public void WeightHistograms_AreLoggedAtEpochEndOnRequest()
+    public void WeightAndGradientHistograms_AreLoggedOnRequest()
     {
         var tb = new TensorBoardLogger(new TensorBoardLoggerOptions { SaveDir = temp.Path });
-        using var recorder = new FitRecorder(new FitRecorderOptions { Framework = framework, Loggers = [tb], LogWeightHistograms = true });
+        using var recorder = new FitRecorder(new FitRecorderOptions { Framework = framework, Loggers = [tb], Histograms = new HistogramOptions { Weights = true, GradientsEveryNSteps = 4 } });
         Fit(recorder, epochs: 1);
 
         var histograms = TfEventReader.Read(tb.EventFile).Where(e => e.Values.Any(v => v.Histogram is not null)).ToList();
-        Assert.Equal(["weights/fc1.bias", "weights/fc1.weight", "weights/fc2.bias", "weights/fc2.weight"], histograms.Select(e => e.Values[0].Tag).Order());
-        Assert.All(histograms, e => Assert.Equal(8, e.Step));
-        Assert.Equal(256.0 * 784, histograms.Single(e => e.Values[0].Tag == "weights/fc1.weight").Values[0].Histogram!.Num);
+        var weights = histograms.Where(e => e.Values[0].Tag.StartsWith("weights/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["weights/fc1.bias", "weights/fc1.weight", "weights/fc2.bias", "weights/fc2.weight"], weights.Select(e => e.Values[0].Tag).Order());
+        Assert.All(weights, e => Assert.Equal(8, e.Step));
+        Assert.Equal(256.0 * 784, weights.Single(e => e.Values[0].Tag == "weights/fc1.weight").Values[0].Histogram!.Num);
+        var gradients = histograms.Where(e => e.Values[0].Tag.StartsWith("gradients/", StringComparison.Ordinal)).ToList();
+        Assert.Equal([4L, 4, 4, 4, 8, 8, 8, 8], gradients.Select(e => e.Step));
+        Assert.Equal(["gradients/fc1.weight", "gradients/fc1.bias", "gradients/fc2.weight", "gradients/fc2.bias"], gradients.Take(4).Select(e => e.Values[0].Tag));
+        Assert.All(gradients, e => Assert.True(e.Values[0].Histogram!.SumSquares > 0));
     }
 
     sealed class BrokenLogger : IExperimentLogger

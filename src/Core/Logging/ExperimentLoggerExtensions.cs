@@ -36,7 +36,7 @@ public static class ExperimentLoggerExtensions
 
     /// <summary>
     /// Logs a histogram of every parameter's gradient as <c>gradients/&lt;name&gt;</c> (Ignite's <c>GradsHistHandler</c>);
-    /// parameters without a gradient are skipped. Call it where gradients exist (e.g. from <c>StepOptions.BeforeOptimizerStep</c>).
+    /// parameters without a gradient are skipped. Call it where gradients exist (e.g. from <c>StepKernel.BeforeOptimizerStep</c>).
     /// </summary>
     public static void LogGradientHistograms(this IExperimentLogger logger, nn.Module module, long step, int bins = 64)
     {

@@ -20,7 +20,7 @@ namespace Unified.Core.Logging;
 /// </summary>
 /// <example><code>
 /// using var recorder = new FitRecorder(new FitRecorderOptions { Framework = "lightning", Loggers = loggers });
-/// recorder.FitStarted(module, maxEpochs, batches);
+/// recorder.FitStarted(module, kernel, maxEpochs, batches);
 /// try { /* per epoch: EpochStarted, per step: StepStarting + StepCompleted, BeginValidation, EpochCompleted */ recorder.FitCompleted(); }
 /// catch (Exception e) { recorder.FitFailed(e); throw; }
 /// </code></example>
@@ -31,6 +31,7 @@ public sealed class FitRecorder : IDisposable
     readonly ILogger log;
     readonly KeyValuePair<string, object?> frameworkTag;
     ITrainingModule? module;
+    StepKernel? kernel;
     Activity? fit, epoch;
     Tensor? lossSum;
     long lossSamples, globalStep, fitStart;
@@ -51,10 +52,19 @@ public sealed class FitRecorder : IDisposable
     /// <summary>Logger calls that failed (each was logged as a warning).</summary>
     public int LoggerFailures => loggers?.FailureCount ?? 0;
 
-    /// <summary>Starts the <c>fit</c> span and logs <paramref name="module"/>'s hyper-parameters.</summary>
-    public void FitStarted(ITrainingModule module, int maxEpochs, int batchesPerEpoch)
+    /// <summary>
+    /// Starts the <c>fit</c> span and logs <paramref name="module"/>'s hyper-parameters; <paramref name="kernel"/>
+    /// gives the learning rate and, on request, gradient histograms (through its <see cref="StepKernel.BeforeOptimizerStep"/>).
+    /// </summary>
+    public void FitStarted(ITrainingModule module, StepKernel kernel, int maxEpochs, int batchesPerEpoch)
     {
         this.module = module ?? throw new ArgumentNullException(nameof(module));
+        this.kernel = kernel ?? throw new ArgumentNullException(nameof(kernel));
+        if (loggers is not null && options.Histograms is { GradientsEveryNSteps: int every } histograms)
+            kernel.BeforeOptimizerStep = step =>
+            {
+                if (step % every == 0) LogGradientHistograms(step, histograms.Bins);
+            };
         fitStart = Stopwatch.GetTimestamp();
         fit = TrainingTelemetry.ActivitySource.StartActivity(TrainingTelemetry.FitActivity);
         fit?.SetTag(TrainingTelemetry.FrameworkTag, options.Framework).SetTag("unified.max_epochs", maxEpochs).SetTag("unified.batches_per_epoch", batchesPerEpoch);
@@ -101,15 +111,13 @@ public sealed class FitRecorder : IDisposable
     }
 
     /// <summary>Starts the <c>validation</c> span; dispose the result when validation ends.</summary>
-    public IDisposable? BeginValidation(int epochIndex) =>
-        TrainingTelemetry.ActivitySource.StartActivity(TrainingTelemetry.ValidationActivity)
-            ?.SetTag(TrainingTelemetry.FrameworkTag, options.Framework).SetTag("unified.epoch", epochIndex);
+    public IDisposable? BeginValidation(int epochIndex) => StartValidation(options.Framework, epochIndex);
 
     /// <summary>
     /// Ends the <c>epoch</c> span with the epoch's metrics as tags, records the loss and learning-rate gauges, logs
     /// the metrics (plus <c>epoch</c>) at the result's global step, optional weight histograms, and flushes the loggers.
     /// </summary>
-    public void EpochCompleted(EpochResult result, optim.Optimizer? optimizer = null)
+    public void EpochCompleted(EpochResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
         globalStep = result.GlobalStep;
@@ -120,7 +128,7 @@ public sealed class FitRecorder : IDisposable
             lossSum = null;
             lossSamples = 0;
         }
-        if (optimizer?.ParamGroups.FirstOrDefault() is { } group) TrainingTelemetry.LearningRate.Record(group.LearningRate, frameworkTag);
+        if (kernel?.Optimizers.Optimizer.ParamGroups.FirstOrDefault() is { } group) TrainingTelemetry.LearningRate.Record(group.LearningRate, frameworkTag);
         if (epoch is not null)
         {
             epoch.SetTag("unified.global_step", result.GlobalStep);
@@ -134,11 +142,11 @@ public sealed class FitRecorder : IDisposable
         if (loggers is null) return;
         var metrics = new Dictionary<string, double>(result.Metrics, StringComparer.Ordinal) { ["epoch"] = result.Epoch };
         loggers.LogMetrics(metrics, result.GlobalStep);
-        if (options.LogWeightHistograms && module is not null)
+        if (options.Histograms is { Weights: true } histograms && module is not null)
         {
             try
             {
-                loggers.LogWeightHistograms(module.Network, result.GlobalStep);
+                loggers.LogWeightHistograms(module.Network, result.GlobalStep, histograms.Bins);
             }
             catch (ArgumentException e) // a parameter with NaN or infinite values
             {
@@ -146,6 +154,26 @@ public sealed class FitRecorder : IDisposable
             }
         }
         loggers.Flush();
+    }
+
+    void LogGradientHistograms(long step, int bins)
+    {
+        // The kernel's parameters are the optimiser's (fp32 masters under mixed precision), in module order.
+        var names = module!.Network.named_parameters().Select(p => p.name).ToList();
+        var parameters = kernel!.Parameters;
+        for (int i = 0; i < parameters.Count; i++)
+        {
+            if (parameters[i].grad is not { } grad) continue;
+            string name = names.Count == parameters.Count ? names[i] : "param_" + i.ToString(CultureInfo.InvariantCulture);
+            try
+            {
+                loggers!.LogHistogram("gradients/" + name, HistogramValues.FromTensor(grad, bins), step);
+            }
+            catch (ArgumentException e) // a gradient with NaN or infinite values
+            {
+                log.ExperimentLoggerFailed(loggers!.Name, "log gradient histograms", e);
+            }
+        }
     }
 
     /// <summary>Finishes the loggers with success and ends the <c>fit</c> span.</summary>
@@ -176,9 +204,19 @@ public sealed class FitRecorder : IDisposable
         EndSpans();
     }
 
-    /// <summary>Ends open spans and frees the loss sum; a fit that neither completed nor failed leaves its loggers unfinished.</summary>
+    /// <summary>Starts a <c>validation</c> span for <paramref name="framework"/> outside a recorder (e.g. an evaluator engine's run).</summary>
+    public static Activity? StartValidation(string framework, int? epochIndex = null)
+    {
+        var activity = TrainingTelemetry.ActivitySource.StartActivity(TrainingTelemetry.ValidationActivity);
+        activity?.SetTag(TrainingTelemetry.FrameworkTag, framework);
+        if (epochIndex is int epoch) activity?.SetTag("unified.epoch", epoch);
+        return activity;
+    }
+
+    /// <summary>Ends open spans, detaches from the kernel and frees the loss sum; a fit that neither completed nor failed leaves its loggers unfinished.</summary>
     public void Dispose()
     {
+        if (kernel is not null) kernel.BeforeOptimizerStep = null;
         EndSpans();
         lossSum?.Dispose();
         lossSum = null;

@@ -24,8 +24,8 @@ public sealed class FitRecorderOptions
     /// </summary>
     public int? LogEveryNSteps { get; init; } = 50;
 
-    /// <summary>Log a histogram of every parameter (<c>weights/&lt;name&gt;</c>) to the loggers at every epoch end.</summary>
-    public bool LogWeightHistograms { get; init; }
+    /// <summary>Histograms of weights and gradients to log; null for none.</summary>
+    public HistogramOptions? Histograms { get; init; }
 
     /// <summary>Throws when a value is out of range, naming the field.</summary>
     public void Validate()
@@ -33,5 +33,6 @@ public sealed class FitRecorderOptions
         ArgumentNullException.ThrowIfNull(Loggers, nameof(Loggers));
         if (LogEveryNSteps is < 0) throw new ArgumentOutOfRangeException(nameof(LogEveryNSteps), LogEveryNSteps, "LogEveryNSteps must be 0 or more (null or 0 to log epoch results only).");
         if (Loggers.Any(l => l is null)) throw new ArgumentException("Loggers must not contain null entries.", nameof(Loggers));
+        Histograms?.Validate();
     }
 }

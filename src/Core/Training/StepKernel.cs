@@ -73,6 +73,16 @@ public sealed class StepKernel : IStateful, IDisposable
     /// <summary>Optimiser steps skipped: a non-finite gradient under 16-mixed, or only skipped losses in the window.</summary>
     public long SkippedSteps { get; private set; }
 
+    /// <summary>The optimiser (and scheduler) the kernel steps, e.g. to read the learning rate.</summary>
+    public OptimizerConfig Optimizers => optimizers;
+
+    /// <summary>
+    /// Called before every optimiser step that happens, with the step's number (what <see cref="GlobalStep"/> is after
+    /// it): gradients are accumulated, synchronised and unscaled, not yet clipped (Lightning's
+    /// <c>on_before_optimizer_step</c>). Gradients live on <see cref="Parameters"/>. Use it for gradient histograms.
+    /// </summary>
+    public Action<long>? BeforeOptimizerStep { get; set; }
+
     /// <summary>
     /// Runs one micro-batch: <paramref name="forward"/> computes the loss; the optimiser steps when
     /// <see cref="StepOptions.AccumulateGradBatches"/> micro-batches have accumulated or when <paramref name="isLastInEpoch"/>.
@@ -162,6 +172,7 @@ public sealed class StepKernel : IStateful, IDisposable
             stepped = Precision.PrepareStep(Parameters);
             if (stepped)
             {
+                BeforeOptimizerStep?.Invoke(GlobalStep + 1);
                 Clip();
                 optimizers.Optimizer.step();
             }
