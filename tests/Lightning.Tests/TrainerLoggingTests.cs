@@ -54,7 +54,7 @@ public sealed class TrainerLoggingTests : IDisposable
             foreach (var (name, value) in epoch.Metrics)
                 Assert.Equal((float)value, scalars.Single(s => s.Tag == name && s.Step == epoch.GlobalStep).Value);
         Assert.Equal([125L, 250L], scalars.Where(s => s.Tag == "val_accuracy").Select(s => s.Step));
-        Assert.Equal([0f, 1f], scalars.Where(s => s.Tag == "epoch").Select(s => s.Value));
+        Assert.Equal([0f, 0f, 0f, 1f, 1f, 1f, 1f], scalars.Where(s => s.Tag == "epoch").Select(s => s.Value)); // steps 50, 100, 125, 150, 200, 250, 250
         Assert.Equal([50L, 100L, 150L, 200L, 250L], scalars.Where(s => s.Tag == "train_loss_step").Select(s => s.Step));
         Assert.Equal(-1f, scalars.Single(s => s.Tag == "hp_metric").Value);
         // Steps never go backwards in the file, and each tag's steps strictly increase.

@@ -6,8 +6,8 @@ namespace Unified.Cli.Fit;
 /// <summary><c>unified fit</c>: trains a digit classifier through either front-end.</summary>
 public static class FitCommand
 {
-    /// <summary>Builds the command; results go to <paramref name="output"/>.</summary>
-    public static Command Create(TextWriter output)
+    /// <summary>Builds the command; results go to <paramref name="output"/>, warnings to <paramref name="error"/>.</summary>
+    public static Command Create(TextWriter output, TextWriter error)
     {
         var framework = new Option<string>("--framework") { Description = "Front-end: lightning or ignite.", DefaultValueFactory = _ => Frameworks.Lightning };
         var model = new Option<string>("--model") { Description = "Model: mlp (784-256-10) or cnn.", DefaultValueFactory = _ => "mlp" };
@@ -22,11 +22,17 @@ public static class FitCommand
         var accumulate = new Option<int>("--accumulate") { Description = "Micro-batches per optimiser step.", DefaultValueFactory = _ => 1 };
         var clipGrad = new Option<double?>("--clip-grad") { Description = "Clip gradients to this total norm." };
         var runDir = new Option<string?>("--run-dir") { Description = "Run folder (default: runs/version_N)." };
+        var logger = new Option<string[]>("--logger")
+        {
+            Description = "Experiment logger writing into the run folder: csv (metrics.csv, hparams.yaml), tensorboard (events.out.tfevents.*) " +
+                "or mlflow (the tracking server in MLFLOW_TRACKING_URI). Repeat for several.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
 
         var command = new Command("fit", "Train a digit classifier (defaults: MLP, 3 epochs, bundled digits).")
         {
-            framework, model, data, epochs, batchSize, lr, seed, accelerator, threads, precision, accumulate, clipGrad, runDir, json,
+            framework, model, data, epochs, batchSize, lr, seed, accelerator, threads, precision, accumulate, clipGrad, runDir, logger, json,
         };
         command.SetAction(parsed =>
         {
@@ -45,10 +51,12 @@ public static class FitCommand
                 Accumulate = parsed.GetValue(accumulate),
                 ClipGrad = parsed.GetValue(clipGrad),
                 RunDir = parsed.GetValue(runDir),
+                Loggers = (parsed.GetValue(logger) ?? []).SelectMany(l => l.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    .Select(l => l.ToLowerInvariant()).ToList(),
                 Json = parsed.GetValue(json),
             };
             settings.Validate();
-            var report = FitRunner.Run(settings, output);
+            var report = FitRunner.Run(settings, output, error);
             if (settings.Json) output.WriteLine(report.ToJson());
             return ExitCodes.Success;
         });

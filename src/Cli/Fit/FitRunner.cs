@@ -12,9 +12,10 @@ namespace Unified.Cli.Fit;
 /// <summary>Runs <c>unified fit</c>: data, model, the chosen front-end, the final checkpoint and the report.</summary>
 public static class FitRunner
 {
-    /// <summary>Trains as <paramref name="settings"/> say; progress goes to <paramref name="output"/>.</summary>
-    public static FitReport Run(FitSettings settings, TextWriter output)
+    /// <summary>Trains as <paramref name="settings"/> say; progress goes to <paramref name="output"/>, warnings to <paramref name="error"/>.</summary>
+    public static FitReport Run(FitSettings settings, TextWriter output, TextWriter? error = null)
     {
+        var logs = new TextWriterLoggerFactory(error ?? TextWriter.Null);
         TorchRuntime.Initialize(new RuntimeOptions { Threads = settings.Threads });
         using var data = new DigitsDataModule(new DigitsDataOptions
         {
@@ -25,13 +26,17 @@ public static class FitRunner
         });
         Seed.Everything(settings.Seed);
         using var module = new ClassificationModule(DigitsModels.Create(settings.Model), settings.LearningRate);
-        string runDir = RunDirectory.Create(settings.RunDir);
+        AddHyperparameters(module, settings);
+        string? requested = settings.RunDir;
+        using var mlflow = FitLoggers.CreateMlflow(settings, Path.GetFileName(Path.TrimEndingDirectorySeparator(requested ?? "")) is { Length: > 0 } name ? name : "unified-fit", logs);
+        string runDir = RunDirectory.Create(requested);
         WriteConfig(runDir, settings);
+        var loggers = FitLoggers.Create(settings, runDir, mlflow);
 
         IFitProgress progress = output == Console.Out && LiveProgress.IsSupported
-            ? new LiveProgress(settings.Epochs, data.Train.Count)
+            ? new LiveProgress(settings.Epochs, data.Train.Count, () => module.Logged.ProgressBarNames)
             : new PlainProgress(output, settings.Epochs);
-        var trainer = new UnifiedTrainer(settings.Framework, new UnifiedTrainerOptions
+        var options = new UnifiedTrainerOptions
         {
             MaxEpochs = settings.Epochs,
             Accelerator = settings.Accelerator,
@@ -40,8 +45,19 @@ public static class FitRunner
             GradientClipValue = settings.ClipGrad,
             OnStep = progress.OnStep,
             OnEpoch = progress.OnEpoch,
-        });
-        var result = progress.Run(() => trainer.Fit(module, data));
+            LoggerFactory = logs,
+        };
+        foreach (var logger in loggers) options.Loggers.Add(logger);
+        var trainer = new UnifiedTrainer(settings.Framework, options);
+        FitResult result;
+        try
+        {
+            result = progress.Run(() => trainer.Fit(module, data));
+        }
+        finally
+        {
+            foreach (var logger in loggers) logger.Dispose(); // the trainer finished them; this closes what a failure left open
+        }
 
         var metrics = result.FinalMetrics;
         var final = result.History[^1];
@@ -60,6 +76,20 @@ public static class FitRunner
             metrics.GetValueOrDefault("val_accuracy", double.NaN), Math.Round(result.Seconds, 3), Math.Round(result.SamplesPerSecond, 1),
             WeightsHash.Sha256(module.Network), checkpoint, runDir, Math.Round(ProcessMemory.PeakRssMb(), 1),
             settings.Seed, settings.BatchSize, settings.LearningRate);
+    }
+
+    // What the experiment loggers record as the run's hyper-parameters (hparams.yaml, TensorBoard's HParams, MLflow params).
+    static void AddHyperparameters(ClassificationModule module, FitSettings settings)
+    {
+        module.Hyperparameters["framework"] = settings.Framework;
+        module.Hyperparameters["model"] = settings.Model;
+        module.Hyperparameters["data"] = settings.Data;
+        module.Hyperparameters["epochs"] = settings.Epochs;
+        module.Hyperparameters["batch_size"] = settings.BatchSize;
+        module.Hyperparameters["seed"] = settings.Seed;
+        module.Hyperparameters["precision"] = settings.Precision;
+        module.Hyperparameters["accumulate_grad_batches"] = settings.Accumulate;
+        module.Hyperparameters["gradient_clip_val"] = settings.ClipGrad;
     }
 
     static void WriteConfig(string runDir, FitSettings settings) =>

@@ -35,6 +35,7 @@ public sealed class FitRecorder : IDisposable
     Activity? fit, epoch;
     Tensor? lossSum;
     long lossSamples, globalStep, fitStart;
+    int currentEpoch;
     bool ended;
 
     /// <summary>Creates the recorder; loggers are only used on rank 0.</summary>
@@ -75,6 +76,7 @@ public sealed class FitRecorder : IDisposable
     /// <summary>Starts the <c>epoch</c> span (0-based <paramref name="epochIndex"/>).</summary>
     public void EpochStarted(int epochIndex)
     {
+        currentEpoch = epochIndex;
         epoch?.Dispose();
         epoch = TrainingTelemetry.ActivitySource.StartActivity(TrainingTelemetry.EpochActivity);
         epoch?.SetTag(TrainingTelemetry.FrameworkTag, options.Framework).SetTag("unified.epoch", epochIndex);
@@ -107,7 +109,11 @@ public sealed class FitRecorder : IDisposable
             lossSamples += batchSize;
         }
         if (stepped && loggers is not null && options.LogEveryNSteps is > 0 and int every && globalStep % every == 0)
-            loggers.LogMetrics(new Dictionary<string, double> { ["train_loss_step"] = loss.detach().to_type(ScalarType.Float64).item<double>() }, globalStep);
+            loggers.LogMetrics(new Dictionary<string, double>
+            {
+                ["train_loss_step"] = loss.detach().to_type(ScalarType.Float64).item<double>(),
+                ["epoch"] = currentEpoch, // as Lightning adds to every logged row
+            }, globalStep);
     }
 
     /// <summary>Starts the <c>validation</c> span; dispose the result when validation ends.</summary>
