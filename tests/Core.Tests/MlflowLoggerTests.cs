@@ -21,7 +21,7 @@ public sealed class MlflowLoggerTests : IDisposable
         var options = new MlflowLoggerOptions
         {
             TrackingUri = uri ?? server.Uri, ExperimentName = "digits", RunName = "run-1",
-            RequestTimeout = TimeSpan.FromSeconds(2), InitialBackoff = TimeSpan.FromMilliseconds(20), LoggerFactory = logs,
+            RequestTimeout = TimeSpan.FromSeconds(10), InitialBackoff = TimeSpan.FromMilliseconds(20), LoggerFactory = logs,
         };
         configure?.Invoke(options);
         return new MlflowLogger(options);

@@ -60,7 +60,8 @@ public sealed class TrainerLoggingTests : IDisposable
         // Steps never go backwards in the file, and each tag's steps strictly increase.
         var training = scalars.Where(s => s.Tag != "hp_metric").ToList();
         Assert.True(training.Zip(training.Skip(1)).All(p => p.Second.Step >= p.First.Step), "steps go backwards");
-        Assert.All(training.GroupBy(s => s.Tag), g => Assert.True(g.Zip(g.Skip(1)).All(p => p.Second.Step > p.First.Step), g.Key));
+        // (epoch is logged with the step loss and with the epoch's metrics, so it repeats a step at an epoch's end.)
+        Assert.All(training.Where(s => s.Tag != "epoch").GroupBy(s => s.Tag), g => Assert.True(g.Zip(g.Skip(1)).All(p => p.Second.Step > p.First.Step), g.Key));
         Assert.All(events, e => Assert.InRange(e.WallTime, before - 0.01, after + 0.01));
         Assert.Contains(events, e => e.WallTime != Math.Floor(e.WallTime));
         Assert.Contains(events.SelectMany(e => e.Values), v => v.Tag == "_hparams_/session_end_info");
