@@ -24,8 +24,8 @@ public static class FitCommand
         var runDir = new Option<string?>("--run-dir") { Description = "Run folder (default: runs/version_N)." };
         var logger = new Option<string[]>("--logger")
         {
-            Description = "Experiment logger writing into the run folder: csv (metrics.csv, hparams.yaml), tensorboard (events.out.tfevents.*) " +
-                "or mlflow (the tracking server in MLFLOW_TRACKING_URI). Repeat for several.",
+            Description = "Experiment logger besides csv (metrics.csv and hparams.yaml, always written into the run folder): tensorboard " +
+                "(events.out.tfevents.* in the run folder) or mlflow (the tracking server in MLFLOW_TRACKING_URI). Repeat for several.",
             Arity = ArgumentArity.ZeroOrMore,
         };
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };

@@ -32,13 +32,14 @@ public static class FitLoggers
     }
 
     /// <summary>
-    /// The file loggers for <paramref name="runDir"/>: <c>metrics.csv</c> and <c>hparams.yaml</c> (csv), an
-    /// <c>events.out.tfevents.*</c> file (tensorboard), both straight in the run folder; plus <paramref name="mlflow"/>.
+    /// The loggers for <paramref name="runDir"/>: always <c>metrics.csv</c> and <c>hparams.yaml</c> (csv, the run
+    /// folder's standard files); an <c>events.out.tfevents.*</c> file (tensorboard) straight in the run folder; and
+    /// <paramref name="mlflow"/>, when asked for.
     /// </summary>
     public static List<IExperimentLogger> Create(FitSettings settings, string runDir, MlflowLogger? mlflow)
     {
         var loggers = new List<IExperimentLogger>();
-        foreach (string name in settings.Loggers)
+        foreach (string name in settings.Loggers.Contains("csv") ? settings.Loggers : ["csv", .. settings.Loggers])
         {
             loggers.Add(name switch
             {
