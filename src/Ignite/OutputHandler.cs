@@ -35,10 +35,16 @@ public sealed class OutputHandler
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         return output => output is Tensor { } tensor && tensor.numel() == 1
-            ? new Dictionary<string, double> { [name] = tensor.detach().to_type(ScalarType.Float64).cpu().item<double>() }
+            ? new Dictionary<string, double> { [name] = Read(tensor) }
             : throw new InvalidOperationException(
                 $"ScalarOutput('{name}') needs the engine's output to be a one-element tensor, got {(output is Tensor t ? $"shape [{string.Join(", ", t.shape)}]" : output?.GetType().Name ?? "null")}; " +
                 "pass an OutputTransform that picks the value.");
+    }
+
+    static double Read(Tensor tensor)
+    {
+        using var scope = NewDisposeScope();
+        return tensor.detach().to_type(ScalarType.Float64).cpu().item<double>();
     }
 
     /// <summary>Steps taken from another engine's counters (Ignite's <c>global_step_from_engine(trainer)</c>): its iteration for iteration events, its epoch otherwise.</summary>

@@ -9,6 +9,7 @@ using Unified.Core.Models;
 using Unified.Core.Runtime;
 using Unified.Core.Telemetry;
 using Unified.Core.Training;
+using TorchSharp;
 using Unified.Testing;
 using Xunit;
 using static TorchSharp.torch;
@@ -252,6 +253,35 @@ public sealed class FitRecorderTests : IDisposable
         Assert.Equal([4L, 4, 4, 4, 8, 8, 8, 8], gradients.Select(e => e.Step));
         Assert.Equal(["gradients/fc1.weight", "gradients/fc1.bias", "gradients/fc2.weight", "gradients/fc2.bias"], gradients.Take(4).Select(e => e.Values[0].Tag));
         Assert.All(gradients, e => Assert.True(e.Values[0].Histogram!.SumSquares > 0));
+    }
+
+    [Fact]
+    public void StepCompleted_WithTheLossGaugeAndStepLogging_LeavesNoTensorBehind()
+    {
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == TrainingTelemetry.LossInstrument) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((_, _, _, _) => { });
+        listener.Start();
+        var csv = new CsvLogger(new CsvLoggerOptions { SaveDir = temp.Path });
+        using var recorder = new FitRecorder(new FitRecorderOptions { Framework = framework, Loggers = [csv], LogEveryNSteps = 1 });
+        using var data = new SliceDataModule(trainCount: 64, validationCount: 0, batchSize: 32);
+        using var module = new ClassificationModule(new DigitsMlp(), 1e-3);
+        using var kernel = new StepKernel(module.Network, module.ConfigureOptimizers());
+        recorder.FitStarted(module, kernel, 1, 1);
+        recorder.EpochStarted(0);
+        using var loss = tensor(0.5f);
+
+        recorder.StepCompleted(FitRecorder.StepStarting(), loss, 32, 1); // creates the loss sum
+        long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (int step = 2; step <= 51; step++) recorder.StepCompleted(FitRecorder.StepStarting(), loss, 32, step);
+        long after = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+
+        Assert.Equal(before, after);
+        recorder.FitCompleted();
+        Assert.Equal(52, File.ReadAllLines(csv.MetricsFile).Length);
     }
 
     sealed class BrokenLogger : IExperimentLogger

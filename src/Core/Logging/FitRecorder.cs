@@ -100,18 +100,21 @@ public sealed class FitRecorder : IDisposable
         bool stepped = globalStep > this.globalStep;
         if (stepped) TrainingTelemetry.Steps.Add(globalStep - this.globalStep, frameworkTag);
         this.globalStep = globalStep;
+        bool logStep = stepped && loggers is not null && options.LogEveryNSteps is > 0 and int every && globalStep % every == 0;
+        if (!TrainingTelemetry.Loss.Enabled && !logStep) return;
+        using var scope = NewDisposeScope(); // the loop's step scope has ended: free these temporaries here
+        var value = loss.detach().to_type(ScalarType.Float64);
         if (TrainingTelemetry.Loss.Enabled)
         {
             // Sample-weighted running sum on the device: one small kernel, no sync.
-            using var weighted = loss.detach().to_type(ScalarType.Float64).mul(batchSize);
-            if (lossSum is null) lossSum = weighted.clone().DetachFromDisposeScope();
-            else lossSum.add_(weighted);
+            if (lossSum is null) lossSum = value.mul(batchSize).DetachFromDisposeScope();
+            else lossSum.add_(value, alpha: batchSize);
             lossSamples += batchSize;
         }
-        if (stepped && loggers is not null && options.LogEveryNSteps is > 0 and int every && globalStep % every == 0)
-            loggers.LogMetrics(new Dictionary<string, double>
+        if (logStep)
+            loggers!.LogMetrics(new Dictionary<string, double>
             {
-                ["train_loss_step"] = loss.detach().to_type(ScalarType.Float64).item<double>(),
+                ["train_loss_step"] = value.item<double>(),
                 ["epoch"] = currentEpoch, // as Lightning adds to every logged row
             }, globalStep);
     }

@@ -111,11 +111,10 @@ public sealed partial class MlflowLogger : IExperimentLogger
         if (this.metrics.Count >= MaxMetricsPerBatch) Send(force: false);
     }
 
-    /// <summary>Sends everything buffered, unless the server failed recently (then it waits for the cool-down; nothing is lost).</summary>
+    /// <summary>Sends everything buffered, unless the server failed recently (then it waits for the cool-down; nothing is lost). Does nothing once finished.</summary>
     public void Flush()
     {
-        ThrowIfFinished();
-        Send(force: false);
+        if (!finished) Send(force: false);
     }
 
     /// <summary>Sends everything buffered and sets the run's status (FINISHED, FAILED or KILLED) and end time; warns about anything it could not deliver.</summary>
