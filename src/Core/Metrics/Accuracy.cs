@@ -64,7 +64,7 @@ public sealed class Accuracy : ClassificationMetric
         var targetScore = scores.gather(1, column);
         var classIndex = arange(scores.shape[1], ScalarType.Int64, scores.device).unsqueeze(0);
         var above = scores.gt(targetScore).logical_or(scores.eq(targetScore).logical_and(classIndex.gt(column)));
-        var hits = above.sum(1).lt(TopK);
+        var hits = above.sum(dim: 1).lt(TopK);
         correct.Add(hits.sum(ScalarType.Float64));
         total.Add(hits.numel());
     }

@@ -148,7 +148,11 @@ public sealed class ClassificationTask
     (Tensor Predicted, Tensor Bad) Decide(Tensor predictions, string metric)
     {
         if (predictions.is_floating_point())
-            return (predictions.gt(Threshold), predictions.ge(0).logical_and(predictions.le(1)).logical_not());
+        {
+            // Compared in float64: torch would round the threshold to the predictions' dtype (0.3f is not above 0.3).
+            var probabilities = predictions.to_type(ScalarType.Float64);
+            return (probabilities.gt(Threshold), probabilities.ge(0).logical_and(probabilities.le(1)).logical_not());
+        }
         if (IsIndexType(predictions.dtype) || predictions.dtype == ScalarType.Bool)
             return (predictions.eq(1), BadBinary(predictions));
         throw new ArgumentException($"{metric} ({this}) needs predictions as probabilities (floating point) or 0/1 labels (integer or bool); got {predictions.dtype}.", "predictions");

@@ -59,8 +59,8 @@ public sealed class ConfusionMatrix : ClassificationMetric
         var m = counts.Value;
         var total = Normalize switch
         {
-            ConfusionMatrixNormalization.True => m.sum(1, keepdim: true),
-            ConfusionMatrixNormalization.Pred => m.sum(0, keepdim: true),
+            ConfusionMatrixNormalization.True => m.sum(dim: 1, keepdim: true),
+            ConfusionMatrixNormalization.Pred => m.sum(dim: 0, keepdim: true),
             ConfusionMatrixNormalization.All => m.sum(),
             _ => null,
         };

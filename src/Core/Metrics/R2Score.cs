@@ -53,9 +53,9 @@ public sealed class R2Score : Metric
         if (UpdateCount == 0 && t.shape[0] > 0) shift.Value.copy_(t[0]);
         var deviation = t - shift.Value;
         count.Add(t.shape[0]);
-        sumDeviation.Add(deviation.sum(0));
-        sumSquaredDeviation.Add(deviation.square().sum(0));
-        sumSquaredError.Add((p - t).square().sum(0));
+        sumDeviation.Add(deviation.sum(dim: 0));
+        sumSquaredDeviation.Add(deviation.square().sum(dim: 0));
+        sumSquaredError.Add((p - t).square().sum(dim: 0));
     }
 
     /// <inheritdoc />

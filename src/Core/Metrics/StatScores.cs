@@ -17,7 +17,7 @@ internal static class StatScores
                 var one = ones(t.shape[0], ScalarType.Float64, device);
                 return (Tally(t, hits, input.Classes), Tally(p, one, input.Classes), Tally(t, one, input.Classes));
             case ClassificationKind.Multilabel:
-                return (p.logical_and(t).sum(0, type: ScalarType.Float64), p.sum(0, type: ScalarType.Float64), t.sum(0, type: ScalarType.Float64));
+                return (p.logical_and(t).sum(dim: 0, type: ScalarType.Float64), p.sum(dim: 0, type: ScalarType.Float64), t.sum(dim: 0, type: ScalarType.Float64));
             default:
                 return (p.logical_and(t).sum(ScalarType.Float64).reshape(1), p.sum(ScalarType.Float64).reshape(1), t.sum(ScalarType.Float64).reshape(1));
         }
