@@ -104,7 +104,8 @@ public abstract class Metric : IStateful, IDisposable
     /// </exception>
     public double Compute()
     {
-        using var value = ComputeTensor();
+        using var scope = NewDisposeScope();
+        var value = ComputeTensor();
         if (value.numel() != 1)
             throw new InvalidOperationException($"{Name}'s result has shape [{string.Join(", ", value.shape)}], not a scalar; call ComputeTensor() for per-class results and matrices.");
         return value.to_type(ScalarType.Float64).item<double>();

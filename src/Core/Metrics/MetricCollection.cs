@@ -54,8 +54,9 @@ public sealed class MetricCollection : IReadOnlyDictionary<string, Metric>, ISta
         var values = new OrderedDictionary<string, double>(StringComparer.Ordinal);
         foreach (var (name, metric) in metrics)
         {
-            using var value = metric.ComputeTensor();
-            using var host = value.to_type(ScalarType.Float64).cpu();
+            using var scope = NewDisposeScope();
+            var value = metric.ComputeTensor();
+            var host = value.to_type(ScalarType.Float64).cpu();
             var numbers = host.data<double>().ToArray();
             if (value.dim() == 0) { values.Add(Prefix + name, numbers[0]); continue; }
             for (int i = 0; i < numbers.Length; i++) values.Add(Prefix + name + Suffix(i, value.shape), numbers[i]);
