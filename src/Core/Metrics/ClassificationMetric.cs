@@ -28,7 +28,7 @@ public abstract class ClassificationMetric : Metric
     private protected ClassificationInput Prepare(Tensor predictions, Tensor targets)
     {
         var input = Task.Prepare(predictions, targets, Name);
-        CountInvalid(predictionCheck, input.BadPredictions);
+        if (input.BadPredictions is not null) CountInvalid(predictionCheck, input.BadPredictions);
         CountInvalid(targetCheck, input.BadTargets);
         return input;
     }

@@ -126,7 +126,7 @@ public sealed class ClassificationTask
         {
             long classes = CheckWidth(predictions.shape[1], metric);
             var (target, badTargets) = ClampIndices(targets, classes);
-            return new(predictions.argmax(1), target, zeros(1, ScalarType.Bool, predictions.device), badTargets, classes);
+            return new(predictions.argmax(1), target, null, badTargets, classes);
         }
         if (IsIndexType(predictions.dtype) && predictions.dim() == 1 && predictions.shape[0] == n)
         {

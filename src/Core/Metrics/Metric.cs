@@ -254,7 +254,7 @@ public abstract class Metric : IStateful, IDisposable
     {
         if (invalid is null || check < 0 || check >= inputChecks.Count)
             throw new ArgumentOutOfRangeException(nameof(check), check, $"{Name} has {inputChecks.Count} input checks.");
-        invalid.Value.select(0, check).add_(invalidMask.sum().to_type(ScalarType.Float64));
+        invalid.Value.select(0, check).add_(invalidMask.sum());
     }
 
     /// <summary>The problems registered by <see cref="AddInputCheck"/>, in order.</summary>

@@ -34,8 +34,8 @@ public sealed class MetricState
     public Tensor Value => value ?? throw new InvalidOperationException(
         $"Metric state '{Name}' is not allocated yet; it is created on the metric's first Update().");
 
-    /// <summary>Adds <paramref name="delta"/> (any real dtype, broadcastable to <see cref="Shape"/>) in place.</summary>
-    public void Add(Tensor delta) => Value.add_(delta.to_type(ScalarType.Float64));
+    /// <summary>Adds <paramref name="delta"/> (any real or bool dtype, broadcastable to <see cref="Shape"/>) in place, in float64.</summary>
+    public void Add(Tensor delta) => Value.add_(delta);
 
     /// <summary>Adds a host number in place (no host sync: the number travels with the kernel launch).</summary>
     public void Add(double amount) => Value.add_(amount);
