@@ -132,7 +132,7 @@ public sealed class MetricStateTests
     }
 
     [Fact]
-    public void To_MovesTheStateAndUpdatesFollowTheFirstBatchAfterReset()
+    public void To_ReturnsTheMetricAndKeepsTheStateOnThatDevice()
     {
         using var mean = new Mean();
 
