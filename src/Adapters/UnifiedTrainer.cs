@@ -50,6 +50,7 @@ public sealed class UnifiedTrainer
             MaxEpochs = options.MaxEpochs,
             Seed = options.Seed,
             Accelerator = options.Accelerator,
+            Precision = options.Precision,
             AccumulateGradBatches = options.AccumulateGradBatches,
             GradientClipVal = options.GradientClipValue,
             GradientClipAlgorithm = options.GradientClipAlgorithm,
@@ -67,6 +68,7 @@ public sealed class UnifiedTrainer
         var trainer = Supervised.CreateTrainer(module, new SupervisedTrainerOptions
         {
             Accelerator = options.Accelerator,
+            Precision = options.Precision,
             GradientAccumulationSteps = options.AccumulateGradBatches,
             ClipGradient = options.GradientClipValue,
             ClipAlgorithm = options.GradientClipAlgorithm,

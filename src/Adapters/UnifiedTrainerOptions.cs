@@ -14,6 +14,9 @@ public sealed class UnifiedTrainerOptions
     /// <summary><c>cpu</c>, <c>cuda</c> or <c>auto</c> (default).</summary>
     public string Accelerator { get; set; } = "auto";
 
+    /// <summary>Numerics of the step: <c>32-true</c> (default), <c>bf16-mixed</c>, <c>16-mixed</c>, <c>bf16-true</c>, <c>16-true</c>, <c>64-true</c>.</summary>
+    public string Precision { get; set; } = "32-true";
+
     /// <summary>Micro-batches per optimiser step.</summary>
     public int AccumulateGradBatches { get; set; } = 1;
 
@@ -37,6 +40,6 @@ public sealed class UnifiedTrainerOptions
     {
         if (MaxEpochs < 1) throw new ArgumentOutOfRangeException(nameof(MaxEpochs), MaxEpochs, "MaxEpochs must be a positive integer.");
         Core.Accelerators.Accelerator.ThrowIfUnknown(Accelerator, nameof(Accelerator));
-        new StepOptions { AccumulateGradBatches = AccumulateGradBatches, GradientClipValue = GradientClipValue }.Validate();
+        new StepOptions { AccumulateGradBatches = AccumulateGradBatches, GradientClipValue = GradientClipValue, Precision = Precision }.Validate();
     }
 }

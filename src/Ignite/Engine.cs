@@ -17,6 +17,7 @@ public sealed class Engine
 {
     readonly Func<Engine, Batch, object?> process;
     readonly Dictionary<EventKind, List<(Event Event, Delegate Handler)>> handlers = [];
+    readonly List<Action> runEnd = [];
     bool terminate;
 
     /// <summary>Creates an engine around <paramref name="process"/>(engine, batch) → output.</summary>
@@ -50,6 +51,9 @@ public sealed class Engine
 
     /// <summary>Stops the run after the current iteration; <see cref="EventKind.EpochCompleted"/> and <see cref="EventKind.Completed"/> still fire.</summary>
     public void Terminate() => terminate = true;
+
+    /// <summary>Runs <paramref name="action"/> whenever <see cref="Run"/> returns or throws (the trainer factories restore weights here).</summary>
+    internal void OnRunEnd(Action action) => runEnd.Add(action);
 
     /// <summary>Runs <paramref name="data"/> for <paramref name="maxEpochs"/> epochs and returns the final state.</summary>
     public State Run(IBatchLoader data, int maxEpochs = 1, CancellationToken cancellationToken = default)
@@ -92,6 +96,7 @@ public sealed class Engine
         finally
         {
             ReleaseIteration();
+            foreach (var action in runEnd) action();
         }
         return State;
     }

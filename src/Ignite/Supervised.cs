@@ -21,8 +21,7 @@ public static class Supervised
         options ??= new SupervisedTrainerOptions();
         var step = options.StepOptions();
         var device = Accelerator.Resolve(options.Accelerator).Device;
-        module.Network.to(device);
-        var kernel = new StepKernel(module.Network, module.ConfigureOptimizers(), step);
+        var kernel = StepKernel.Create(module, device, step);
         var engine = new Engine((engine, batch) =>
         {
             var onDevice = batch.MoveTo(device);
@@ -40,6 +39,7 @@ public static class Supervised
             kernel.EpochEnd(e.State.Epoch - 1);
             CopyLogged(module, e);
         });
+        engine.OnRunEnd(kernel.Finish);
         return engine;
     }
 

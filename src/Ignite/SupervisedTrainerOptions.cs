@@ -8,6 +8,12 @@ public sealed class SupervisedTrainerOptions
     /// <summary><c>cpu</c>, <c>cuda</c> or <c>auto</c> (default).</summary>
     public string Accelerator { get; set; } = "auto";
 
+    /// <summary>
+    /// Numerics of the step (Ignite's <c>amp_mode</c> and <c>scaler</c>): <c>32-true</c> (default), <c>bf16-mixed</c>,
+    /// <c>16-mixed</c> (with a dynamic loss scaler), <c>bf16-true</c>, <c>16-true</c>, <c>64-true</c>.
+    /// </summary>
+    public string Precision { get; set; } = "32-true";
+
     /// <summary>Micro-batches per optimiser step (Ignite's <c>gradient_accumulation_steps</c>).</summary>
     public int GradientAccumulationSteps { get; set; } = 1;
 
@@ -19,7 +25,7 @@ public sealed class SupervisedTrainerOptions
 
     internal StepOptions StepOptions()
     {
-        var step = new StepOptions { AccumulateGradBatches = GradientAccumulationSteps, GradientClipValue = ClipGradient, GradientClipAlgorithm = ClipAlgorithm };
+        var step = new StepOptions { AccumulateGradBatches = GradientAccumulationSteps, GradientClipValue = ClipGradient, GradientClipAlgorithm = ClipAlgorithm, Precision = Precision };
         step.Validate(nameof(GradientAccumulationSteps), nameof(ClipGradient));
         return step;
     }

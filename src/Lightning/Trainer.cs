@@ -42,8 +42,7 @@ public sealed class Trainer
         TorchRuntime.Initialize();
         if (options.Seed is long seed) Seed.Everything(seed);
         var device = Accelerator.Resolve(options.Accelerator).Device;
-        module.Network.to(device);
-        var kernel = new StepKernel(module.Network, module.ConfigureOptimizers(), options.StepOptions());
+        using var kernel = StepKernel.Create(module, device, options.StepOptions());
         var lightning = module as LightningModule;
         int batches = data.Train.Count;
         history.Clear();
@@ -84,6 +83,7 @@ public sealed class Trainer
         }
         finally
         {
+            kernel.Finish();
             lightning?.OnFitEnd();
             Each(c => c.OnFitEnd(progress, module));
         }

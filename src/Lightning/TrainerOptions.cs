@@ -15,6 +15,9 @@ public sealed class TrainerOptions
     /// <summary><c>cpu</c>, <c>cuda</c> or <c>auto</c> (default).</summary>
     public string Accelerator { get; set; } = "auto";
 
+    /// <summary>Lightning's <c>precision</c>: <c>32-true</c> (default), <c>bf16-mixed</c>, <c>16-mixed</c>, <c>bf16-true</c>, <c>16-true</c>, <c>64-true</c>.</summary>
+    public string Precision { get; set; } = "32-true";
+
     /// <summary>Micro-batches per optimiser step (Lightning's <c>accumulate_grad_batches</c>).</summary>
     public int AccumulateGradBatches { get; set; } = 1;
 
@@ -44,5 +47,6 @@ public sealed class TrainerOptions
         AccumulateGradBatches = AccumulateGradBatches,
         GradientClipValue = GradientClipVal,
         GradientClipAlgorithm = GradientClipAlgorithm,
+        Precision = Precision,
     };
 }

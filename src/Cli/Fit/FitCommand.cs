@@ -18,6 +18,7 @@ public static class FitCommand
         var seed = new Option<long>("--seed") { Description = "Seed of weights and data order.", DefaultValueFactory = _ => 42 };
         var accelerator = new Option<string>("--accelerator") { Description = "cpu, cuda or auto.", DefaultValueFactory = _ => "cpu" };
         var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: one per core)." };
+        var precision = new Option<string>("--precision") { Description = $"Numerics: {string.Join(", ", Core.Precision.Precision.Names)}.", DefaultValueFactory = _ => "32-true" };
         var accumulate = new Option<int>("--accumulate") { Description = "Micro-batches per optimiser step.", DefaultValueFactory = _ => 1 };
         var clipGrad = new Option<double?>("--clip-grad") { Description = "Clip gradients to this total norm." };
         var runDir = new Option<string?>("--run-dir") { Description = "Run folder (default: runs/version_N)." };
@@ -25,7 +26,7 @@ public static class FitCommand
 
         var command = new Command("fit", "Train a digit classifier (defaults: MLP, 3 epochs, bundled digits).")
         {
-            framework, model, data, epochs, batchSize, lr, seed, accelerator, threads, accumulate, clipGrad, runDir, json,
+            framework, model, data, epochs, batchSize, lr, seed, accelerator, threads, precision, accumulate, clipGrad, runDir, json,
         };
         command.SetAction(parsed =>
         {
@@ -40,6 +41,7 @@ public static class FitCommand
                 Seed = parsed.GetValue(seed),
                 Accelerator = parsed.GetValue(accelerator)!.Trim().ToLowerInvariant(),
                 Threads = parsed.GetValue(threads),
+                Precision = parsed.GetValue(precision)!,
                 Accumulate = parsed.GetValue(accumulate),
                 ClipGrad = parsed.GetValue(clipGrad),
                 RunDir = parsed.GetValue(runDir),

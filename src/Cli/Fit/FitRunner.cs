@@ -35,6 +35,7 @@ public static class FitRunner
         {
             MaxEpochs = settings.Epochs,
             Accelerator = settings.Accelerator,
+            Precision = settings.Precision,
             AccumulateGradBatches = settings.Accumulate,
             GradientClipValue = settings.ClipGrad,
             OnStep = progress.OnStep,
@@ -54,7 +55,7 @@ public static class FitRunner
             ["global_step"] = final.GlobalStep.ToString(CultureInfo.InvariantCulture),
         });
         return new FitReport(
-            settings.Framework, settings.Model, "32-true", 1, settings.Epochs, result.Steps,
+            settings.Framework, settings.Model, settings.Precision, 1, settings.Epochs, result.Steps,
             metrics.GetValueOrDefault("train_loss", double.NaN), metrics.GetValueOrDefault("val_loss", double.NaN),
             metrics.GetValueOrDefault("val_accuracy", double.NaN), Math.Round(result.Seconds, 3), Math.Round(result.SamplesPerSecond, 1),
             WeightsHash.Sha256(module.Network), checkpoint, runDir, Math.Round(ProcessMemory.PeakRssMb(), 1),

@@ -34,6 +34,9 @@ public sealed record FitSettings
     /// <summary>libtorch intra-op threads; null for libtorch's default.</summary>
     public int? Threads { get; init; }
 
+    /// <summary>Numerics of the step, e.g. 32-true or bf16-mixed.</summary>
+    public string Precision { get; init; } = "32-true";
+
     /// <summary>Micro-batches per optimiser step.</summary>
     public int Accumulate { get; init; } = 1;
 
@@ -52,6 +55,7 @@ public sealed record FitSettings
         Require(Frameworks.Names.Contains(Framework), $"--framework '{Framework}' is not known; use one of: {string.Join(", ", Frameworks.Names)}.");
         Require(DigitsModels.Names.Contains(Model), $"--model '{Model}' is not known; use one of: {string.Join(", ", DigitsModels.Names)}.");
         Require(Core.Accelerators.Accelerator.Names.Contains(Accelerator), $"--accelerator '{Accelerator}' is not known; use one of: {string.Join(", ", Core.Accelerators.Accelerator.Names)}.");
+        Require(Core.Precision.Precision.Names.Contains(Precision), $"--precision '{Precision}' is not known; use one of: {string.Join(", ", Core.Precision.Precision.Names)}.");
         Require(Epochs >= 1, $"--epochs must be a positive integer; got {Epochs}.");
         Require(BatchSize >= 1, $"--batch-size must be a positive integer; got {BatchSize}.");
         Require(LearningRate > 0 && double.IsFinite(LearningRate), $"--lr must be a positive number; got {LearningRate}.");
