@@ -4,6 +4,9 @@ using static TorchSharp.torch;
 
 namespace Unified.Core.Tests;
 
+// Inside Unified.Core.*, the namespace Unified.Core.Precision hides the metric; this alias names the metric.
+using Precision = Unified.Core.Metrics.Precision;
+
 /// <summary>
 /// The scikit-learn fixture written by scripts/fixtures/make_metric_fixtures.py: named inputs (fed in the listed batch
 /// sizes) and cases (a metric, its options and the expected value). Builds each case's metric and feeds it.
