@@ -5,7 +5,6 @@ using static TorchSharp.torch;
 namespace Unified.Core.Tests;
 
 // Inside Unified.Core.*, the namespace Unified.Core.Precision hides the metric; this alias names the metric.
-using Precision = Unified.Core.Metrics.Precision;
 
 /// <summary>
 /// The scikit-learn fixture written by scripts/fixtures/make_metric_fixtures.py: named inputs (fed in the listed batch

@@ -5,7 +5,6 @@ using static TorchSharp.torch;
 namespace Unified.Core.Tests;
 
 // Inside Unified.Core.*, the namespace Unified.Core.Precision hides the metric; this alias names the metric.
-using Precision = Unified.Core.Metrics.Precision;
 
 /// <summary>Bad inputs and settings give clear exceptions: shapes and dtypes at once, out-of-range values at compute.</summary>
 public sealed class MetricInputValidationTests

@@ -8,7 +8,6 @@ using static TorchSharp.torch;
 namespace Unified.Core.Tests;
 
 // Inside Unified.Core.*, the namespace Unified.Core.Precision hides the metric; this alias names the metric.
-using Precision = Unified.Core.Metrics.Precision;
 
 /// <summary>StateDict / LoadStateDict let a metric stop mid-epoch and continue as if it never had; no update leaks tensors.</summary>
 public sealed class MetricStateTests
