@@ -18,7 +18,7 @@ public static class FitCommand
         var seed = new Option<long>("--seed") { Description = "Seed of weights and data order.", DefaultValueFactory = _ => 42 };
         var accelerator = new Option<string>("--accelerator") { Description = "cpu, cuda or auto.", DefaultValueFactory = _ => "cpu" };
         var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: one per core)." };
-        var precision = new Option<string>("--precision") { Description = $"Numerics: {string.Join(", ", Core.Precision.Precision.Names)}.", DefaultValueFactory = _ => "32-true" };
+        var precision = new Option<string>("--precision") { Description = $"Numerics: {string.Join(", ", Core.Numerics.PrecisionPlugins.Names)}.", DefaultValueFactory = _ => "32-true" };
         var accumulate = new Option<int>("--accumulate") { Description = "Micro-batches per optimiser step.", DefaultValueFactory = _ => 1 };
         var clipGrad = new Option<double?>("--clip-grad") { Description = "Clip gradients to this total norm." };
         var runDir = new Option<string?>("--run-dir") { Description = "Run folder (default: runs/version_N)." };

@@ -61,7 +61,7 @@ public sealed record FitSettings
         foreach (string logger in Loggers)
             Require(FitLoggers.Names.Contains(logger), $"--logger '{logger}' is not known; use one of: {string.Join(", ", FitLoggers.Names)} (repeat --logger for several).");
         Require(Loggers.Distinct().Count() == Loggers.Count, $"--logger lists '{Loggers.GroupBy(l => l).FirstOrDefault(g => g.Count() > 1)?.Key}' twice; give each logger once.");
-        Require(Core.Precision.Precision.Names.Contains(Precision), $"--precision '{Precision}' is not known; use one of: {string.Join(", ", Core.Precision.Precision.Names)}.");
+        Require(Core.Numerics.PrecisionPlugins.Names.Contains(Precision), $"--precision '{Precision}' is not known; use one of: {string.Join(", ", Core.Numerics.PrecisionPlugins.Names)}.");
         Require(Epochs >= 1, $"--epochs must be a positive integer; got {Epochs}.");
         Require(BatchSize >= 1, $"--batch-size must be a positive integer; got {BatchSize}.");
         Require(LearningRate > 0 && double.IsFinite(LearningRate), $"--lr must be a positive number; got {LearningRate}.");

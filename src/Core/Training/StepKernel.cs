@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using TorchSharp;
 using TorchSharp.Modules;
 using Unified.Core.Distributed;
-using Unified.Core.Precision;
+using Unified.Core.Numerics;
 using Unified.Core.State;
 using static TorchSharp.torch;
 
@@ -33,7 +33,7 @@ public sealed class StepKernel : IStateful, IDisposable
         options ??= new StepOptions();
         options.Validate();
         module.Network.to(device);
-        var precision = Core.Precision.Precision.Create(options.Precision, device);
+        var precision = Core.Numerics.PrecisionPlugins.Create(options.Precision, device);
         precision.ConnectModule(module.Network);
         return new StepKernel(module.Network, module.ConfigureOptimizers(), options, gradients, precision);
     }
@@ -53,7 +53,7 @@ public sealed class StepKernel : IStateful, IDisposable
         Parameters = PinParameters(optimizers.Optimizer);
         if (precision is null)
         {
-            precision = Core.Precision.Precision.Create(options.Precision, Parameters.Count > 0 ? Parameters[0].device : CPU);
+            precision = Core.Numerics.PrecisionPlugins.Create(options.Precision, Parameters.Count > 0 ? Parameters[0].device : CPU);
             precision.CheckParameters(Parameters);
             precision.ConnectModule(network);
         }
