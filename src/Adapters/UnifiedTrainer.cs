@@ -62,7 +62,11 @@ public sealed class UnifiedTrainer
             GradientClipVal = options.GradientClipValue,
             GradientClipAlgorithm = options.GradientClipAlgorithm,
             LimitValBatches = options.Validate ? null : 0,
+            LogEveryNSteps = options.LogEveryNSteps,
+            Histograms = options.Histograms,
+            LoggerFactory = options.LoggerFactory,
         };
+        foreach (var logger in options.Loggers) trainerOptions.Loggers.Add(logger);
         if (options.OnStep is not null || options.OnEpoch is not null) trainerOptions.Callbacks.Add(new ReportingCallback(options));
         var trainer = new Trainer(trainerOptions);
         trainer.Fit(module, data, cancellationToken);
@@ -75,7 +79,7 @@ public sealed class UnifiedTrainer
         var group = strategy?.Group;
         if (group is not null) data = new ShardedDataModule(data, group);
         if (options.Seed is long seed) Core.Runtime.Seed.Everything(seed);
-        var trainer = Supervised.CreateTrainer(module, new SupervisedTrainerOptions
+        var trainerOptions = new SupervisedTrainerOptions
         {
             Accelerator = options.Accelerator,
             Precision = options.Precision,
@@ -84,7 +88,12 @@ public sealed class UnifiedTrainer
             GradientAccumulationSteps = options.AccumulateGradBatches,
             ClipGradient = options.GradientClipValue,
             ClipAlgorithm = options.GradientClipAlgorithm,
-        });
+            LogEveryNSteps = options.LogEveryNSteps,
+            Histograms = options.Histograms,
+            LoggerFactory = options.LoggerFactory,
+        };
+        foreach (var logger in options.Loggers) trainerOptions.Loggers.Add(logger);
+        var trainer = Supervised.CreateTrainer(module, trainerOptions);
         var history = new List<EpochResult>();
         long steps = 0;
         int accumulate = options.AccumulateGradBatches, perEpoch = data.Train.Count;
@@ -99,7 +108,10 @@ public sealed class UnifiedTrainer
             if (options.Validate && data.Validation is { } validation)
             {
                 var evaluator = Supervised.CreateEvaluator(module, options.Accelerator, group);
-                foreach (var (name, value) in evaluator.Run(validation, cancellationToken: group is null ? cancellationToken : default).Metrics) metrics[name] = value;
+                // Into the trainer's state too, where its loggers read the epoch's metrics. Under ddp every rank
+                // evaluates its shard to the end: a rank stopping alone would leave the others in the reduction.
+                foreach (var (name, value) in evaluator.Run(validation, cancellationToken: group is null ? cancellationToken : default).Metrics)
+                    metrics[name] = e.State.Metrics[name] = value;
             }
             var result = new EpochResult(e.State.Epoch - 1, steps, metrics);
             history.Add(result);

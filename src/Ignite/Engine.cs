@@ -17,7 +17,8 @@ public sealed class Engine
 {
     readonly Func<Engine, Batch, object?> process;
     readonly Dictionary<EventKind, List<(Event Event, Delegate Handler)>> handlers = [];
-    readonly List<Action> runEnd = [];
+    readonly List<Action<Exception?>> runEnd = [];
+    Exception? runFailure;
     bool terminate;
 
     /// <summary>Creates an engine around <paramref name="process"/>(engine, batch) → output.</summary>
@@ -53,7 +54,13 @@ public sealed class Engine
     public void Terminate() => terminate = true;
 
     /// <summary>Runs <paramref name="action"/> whenever <see cref="Run"/> returns or throws (the trainer factories restore weights here).</summary>
-    internal void OnRunEnd(Action action) => runEnd.Add(action);
+    internal void OnRunEnd(Action action) => runEnd.Add(_ => action());
+
+    /// <summary>
+    /// Runs <paramref name="action"/> whenever <see cref="Run"/> returns or throws, with the exception that ended the
+    /// run (also one that <see cref="EventKind.ExceptionRaised"/> handlers handled), or null when it completed.
+    /// </summary>
+    internal void OnRunEnd(Action<Exception?> action) => runEnd.Add(action);
 
     /// <summary>Runs <paramref name="data"/> for <paramref name="maxEpochs"/> epochs and returns the final state.</summary>
     public State Run(IBatchLoader data, int maxEpochs = 1, CancellationToken cancellationToken = default)
@@ -62,7 +69,7 @@ public sealed class Engine
         if (maxEpochs < 1) throw new ArgumentOutOfRangeException(nameof(maxEpochs), maxEpochs, "maxEpochs must be a positive integer.");
         (State.Iteration, State.Epoch, State.MaxEpochs, State.EpochLength) = (0, 0, maxEpochs, data.Count);
         State.Metrics.Clear();
-        terminate = false;
+        (terminate, runFailure) = (false, null);
         var run = Stopwatch.StartNew();
         try
         {
@@ -89,6 +96,10 @@ public sealed class Engine
             State.RunSeconds = run.Elapsed.TotalSeconds;
             Fire(EventKind.Completed);
         }
+        catch (Exception e) when (Remember(e))
+        {
+            throw; // not reached: Remember only looks
+        }
         catch (Exception e) when (e is not OperationCanceledException && HasHandlers(EventKind.ExceptionRaised))
         {
             foreach (var (_, handler) in Snapshot(EventKind.ExceptionRaised)) ((Action<Engine, Exception>)handler)(this, e);
@@ -96,9 +107,16 @@ public sealed class Engine
         finally
         {
             ReleaseIteration();
-            foreach (var action in runEnd) action();
+            foreach (var action in runEnd) action(runFailure);
         }
         return State;
+    }
+
+    // An exception filter sees the exception before any handler runs, and before finally blocks unwind.
+    bool Remember(Exception e)
+    {
+        runFailure = e;
+        return false;
     }
 
     /// <summary>Replaces the current batch (e.g. with its copy on the device); the engine disposes it like any batch.</summary>

@@ -1,6 +1,7 @@
 using TorchSharp;
 using Unified.Core.Accelerators;
 using Unified.Core.Distributed;
+using Unified.Core.Logging;
 using Unified.Core.Metrics;
 using Unified.Core.Training;
 using static TorchSharp.torch;
@@ -25,31 +26,66 @@ public static class Supervised
         var device = Accelerator.Resolve(options.Accelerator).Device;
         var strategy = options.ProcessGroup is { } group ? new DdpStrategy(group, options.Ddp) : null;
         if (strategy is not null) device = strategy.DeviceFor(device);
+        // Under data parallelism only rank 0 writes to the experiment loggers.
+        var recording = options.RecorderOptions(isGlobalZero: strategy?.IsGlobalZero ?? true);
         var kernel = StepKernel.Create(module, device, step, strategy is null ? null : strategy.Wrap);
+        FitRecorder? recorder = null;
+        int? finishedEpoch = null;
         var engine = new Engine((engine, batch) =>
         {
             var onDevice = batch.MoveTo(device);
             engine.ReplaceBatch(onDevice);
             int index = engine.State.EpochIteration - 1;
-            return kernel.Step(() => module.TrainingStep(onDevice, index), isLastInEpoch: index + 1 == engine.State.EpochLength);
+            long start = FitRecorder.StepStarting();
+            var loss = kernel.Step(() => module.TrainingStep(onDevice, index), isLastInEpoch: index + 1 == engine.State.EpochLength);
+            recorder?.StepCompleted(start, loss, onDevice.Size, kernel.GlobalStep);
+            return loss;
         });
-        engine.On(Events.EpochStarted, _ =>
+        // An epoch is recorded once all its EpochCompleted handlers ran (validation included): at the next epoch's
+        // start or at the end of the run.
+        void RecordFinishedEpoch(Engine e)
         {
+            if (finishedEpoch is not int epoch) return;
+            finishedEpoch = null;
+            recorder?.EpochCompleted(new EpochResult(epoch, kernel.GlobalStep, new Dictionary<string, double>(e.State.Metrics, StringComparer.Ordinal)));
+        }
+        engine.On(Events.Started, e =>
+        {
+            recorder = new FitRecorder(recording);
+            recorder.FitStarted(module, kernel, e.State.MaxEpochs, e.State.EpochLength);
+        });
+        engine.On(Events.EpochStarted, e =>
+        {
+            RecordFinishedEpoch(e);
             module.Logged.Reset();
             module.Network.train();
+            recorder?.EpochStarted(e.State.Epoch - 1);
         });
         engine.On(Events.EpochCompleted, e =>
         {
             kernel.EpochEnd(e.State.Epoch - 1);
             CopyLogged(module, e, strategy?.Group);
+            finishedEpoch = e.State.Epoch - 1;
         });
-        engine.OnRunEnd(kernel.Finish);
         if (strategy is { Group.WorldSize: > 1 })
-        {
             engine.On(Events.Started, e => strategy.EnsureSameOnAllRanks(e.State.EpochLength, "training batches per epoch"));
+        engine.OnRunEnd(failure =>
+        {
+            kernel.Finish();
+            if (recorder is not null)
+            {
+                if (failure is null)
+                {
+                    RecordFinishedEpoch(engine);
+                    recorder.FitCompleted();
+                }
+                else recorder.FitFailed(failure);
+                recorder.Dispose();
+                (recorder, finishedEpoch) = (null, null);
+            }
             // A failure on one rank ends all of them: the others would wait in their next all-reduce until the timeout.
-            engine.On(Events.ExceptionRaised, (_, error) => strategy.Abort(error, Console.Error));
-        }
+            if (failure is not null and not OperationCanceledException && strategy is { Group.WorldSize: > 1 }) strategy.Abort(failure, Console.Error);
+        });
         return engine;
     }
 
@@ -87,6 +123,7 @@ public static class Supervised
             CopyLogged(module, e, processGroup);
             module.Network.train();
         });
+        TraceAsValidation(engine);
         return engine;
     }
 
@@ -108,7 +145,21 @@ public static class Supervised
         engine.On(Events.Started, _ => model.eval());
         engine.On(Events.Completed, _ => model.train());
         foreach (var (name, metric) in metrics) metric.Attach(engine, name, usage: MetricUsage.Run);
+        TraceAsValidation(engine);
         return engine;
+    }
+
+    // Each run of an evaluator is a "validation" span (a child of the trainer's span when run from its handlers).
+    static void TraceAsValidation(Engine engine)
+    {
+        System.Diagnostics.Activity? span = null;
+        engine.On(Events.Started, _ => span = FitRecorder.StartValidation("ignite"));
+        engine.OnRunEnd(failure =>
+        {
+            if (failure is not null) span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, failure.Message);
+            span?.Dispose();
+            span = null;
+        });
     }
 
     static void CopyLogged(ITrainingModule module, Engine engine, IProcessGroup? group)

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Logging;
 using Unified.Core.Distributed;
+using Unified.Core.Logging;
 using Unified.Core.Training;
 
 namespace Unified.Ignite;
@@ -34,6 +36,37 @@ public sealed class SupervisedTrainerOptions
 
     /// <summary>Clip by norm (default) or by value.</summary>
     public GradientClipAlgorithm ClipAlgorithm { get; set; } = GradientClipAlgorithm.Norm;
+
+    /// <summary>
+    /// Experiment loggers the trainer records to, as the Lightning trainer does: the module's hyper-parameters at the
+    /// start, <c>State.Metrics</c> with <c>epoch</c> at every epoch's end (after the epoch's <c>EpochCompleted</c>
+    /// handlers, so that validation metrics copied there are included), finished with the run's status. For custom
+    /// logging on any engine, attach handlers instead (<see cref="LoggerHandlers"/>).
+    /// </summary>
+    public IList<IExperimentLogger> Loggers { get; } = new List<IExperimentLogger>();
+
+    /// <summary>Log the step's loss as <c>train_loss_step</c> every this many optimiser steps (default 50); null or 0 for epochs only.</summary>
+    public int? LogEveryNSteps { get; set; } = 50;
+
+    /// <summary>Histograms of weights and gradients for <see cref="Loggers"/>; null for none.</summary>
+    public HistogramOptions? Histograms { get; set; }
+
+    /// <summary>Where the trainer's <see cref="ILogger"/> events go; null for none.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    internal FitRecorderOptions RecorderOptions(bool isGlobalZero = true)
+    {
+        var recorder = new FitRecorderOptions
+        {
+            Framework = "ignite",
+            Loggers = isGlobalZero ? [.. Loggers] : [],
+            LogEveryNSteps = LogEveryNSteps,
+            Histograms = Histograms,
+            LoggerFactory = LoggerFactory,
+        };
+        recorder.Validate();
+        return recorder;
+    }
 
     internal StepOptions StepOptions()
     {

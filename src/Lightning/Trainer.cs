@@ -2,6 +2,7 @@ using TorchSharp;
 using Unified.Core.Accelerators;
 using Unified.Core.Data;
 using Unified.Core.Distributed;
+using Unified.Core.Logging;
 using Unified.Core.Runtime;
 using Unified.Core.Training;
 
@@ -73,12 +74,14 @@ public sealed class Trainer
         if (strategy is not null) device = strategy.DeviceFor(device);
         using var kernel = StepKernel.Create(module, device, options.StepOptions(), strategy is null ? null : strategy.Wrap);
         using var stop = strategy is null ? null : new StopAgreement(strategy.Group);
+        using var recorder = new FitRecorder(options.RecorderOptions(IsGlobalZero));
         var lightning = module as LightningModule;
         int batches = data.Train.Count;
         history.Clear();
         GlobalStep = 0;
 
         var progress = new TrainerProgress(0, options.MaxEpochs, 0, batches, 0, IsGlobalZero);
+        recorder.FitStarted(module, kernel, options.MaxEpochs, batches);
         lightning?.OnFitStart();
         Each(c => c.OnFitStart(progress, module));
         try
@@ -88,6 +91,7 @@ public sealed class Trainer
                 progress = progress with { Epoch = epoch, BatchIndex = 0 };
                 module.Logged.Reset();
                 module.Network.train();
+                recorder.EpochStarted(epoch);
                 lightning?.OnTrainEpochStart(epoch);
                 Each(c => c.OnTrainEpochStart(progress, module));
 
@@ -98,20 +102,29 @@ public sealed class Trainer
                     using var batch = raw.MoveTo(device);
                     ThrowIfStopping(stop, cancellationToken);
                     int i = index++;
+                    long start = FitRecorder.StepStarting();
                     using var loss = kernel.Step(() => module.TrainingStep(batch, i), isLastInEpoch: index == batches);
+                    recorder.StepCompleted(start, loss, batch.Size, kernel.GlobalStep);
                     progress = progress with { BatchIndex = i, GlobalStep = GlobalStep = kernel.GlobalStep };
                     foreach (var callback in options.Callbacks) callback.OnTrainBatchEnd(progress, module, loss, batch.Size);
                 }
                 if (stop?.Complete() == true) throw new OperationCanceledException(cancellationToken);
                 kernel.EpochEnd(epoch);
-                Validate(module, data.Validation, device);
+                using (recorder.BeginValidation(epoch)) Validate(module, data.Validation, device);
 
                 var result = new EpochResult(epoch, kernel.GlobalStep, strategy?.Reduce(module.Logged) ?? module.Logged.Compute());
                 CommunicationSeconds = strategy?.Synchronizer?.CommunicationSeconds ?? 0;
                 history.Add(result);
+                recorder.EpochCompleted(result);
                 lightning?.OnTrainEpochEnd(result);
                 Each(c => c.OnTrainEpochEnd(progress, module, result));
             }
+            recorder.FitCompleted();
+        }
+        catch (Exception e)
+        {
+            recorder.FitFailed(e);
+            throw;
         }
         finally
         {

@@ -1,5 +1,7 @@
+using Microsoft.Extensions.Logging;
 using Unified.Core.Accelerators;
 using Unified.Core.Distributed;
+using Unified.Core.Logging;
 using Unified.Core.Training;
 
 namespace Unified.Lightning;
@@ -53,6 +55,23 @@ public sealed class TrainerOptions
     /// <summary>Callbacks, called in order.</summary>
     public IList<Callback> Callbacks { get; } = new List<Callback>();
 
+    /// <summary>
+    /// Experiment loggers (Lightning's <c>logger</c>): the module's hyper-parameters at the start, every epoch's
+    /// logged means with <c>epoch</c> at the epoch's global step, flushed then, finished with the run's status (also
+    /// when the fit fails). Only rank 0 logs. A logger that fails is a warning; training goes on.
+    /// </summary>
+    /// <example><code>options.Loggers.Add(new TensorBoardLogger(new TensorBoardLoggerOptions { SaveDir = "logs" }));</code></example>
+    public IList<IExperimentLogger> Loggers { get; } = new List<IExperimentLogger>();
+
+    /// <summary>Log the step's loss as <c>train_loss_step</c> every this many optimiser steps (Lightning's <c>log_every_n_steps</c>, default 50); null or 0 for epochs only.</summary>
+    public int? LogEveryNSteps { get; set; } = 50;
+
+    /// <summary>Histograms of weights and gradients for the loggers; null for none.</summary>
+    public HistogramOptions? Histograms { get; set; }
+
+    /// <summary>Where the trainer's <see cref="ILogger"/> events go (fit started, epoch completed, logger warnings); null for none.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
     /// <summary>Throws when a value is out of range, naming the field and the allowed values.</summary>
     public void Validate()
     {
@@ -62,6 +81,7 @@ public sealed class TrainerOptions
         DdpStrategy.ThrowIfInvalid(Strategy, Devices, NumNodes, nameof(Strategy), nameof(Devices), nameof(NumNodes));
         Ddp.Validate();
         StepOptions().Validate(nameof(AccumulateGradBatches), nameof(GradientClipVal));
+        RecorderOptions().Validate();
     }
 
     internal DdpOptions DdpOptions() => new()
@@ -70,6 +90,16 @@ public sealed class TrainerOptions
         BroadcastBuffers = Ddp.BroadcastBuffers,
         OverlapWithBackward = Ddp.OverlapWithBackward,
         SyncBatchNorm = SyncBatchnorm || Ddp.SyncBatchNorm,
+    };
+
+    // Under ddp only rank 0 writes to the experiment loggers (every rank records the same reduced epoch metrics).
+    internal FitRecorderOptions RecorderOptions(bool isGlobalZero = true) => new()
+    {
+        Framework = "lightning",
+        Loggers = isGlobalZero ? [.. Loggers] : [],
+        LogEveryNSteps = LogEveryNSteps,
+        Histograms = Histograms,
+        LoggerFactory = LoggerFactory,
     };
 
     internal StepOptions StepOptions() => new()

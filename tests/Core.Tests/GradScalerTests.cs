@@ -1,5 +1,5 @@
 using TorchSharp;
-using Unified.Core.Precision;
+using Unified.Core.Numerics;
 using Unified.Core.State;
 using Unified.Core.Training;
 using Unified.Testing;

@@ -1,7 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Unified.Core.Diagnostics;
-using Unified.Core.Precision;
+using Unified.Core.Numerics;
 using Unified.Core.Training;
 using Unified.Testing;
 using Xunit;
@@ -183,7 +183,7 @@ public sealed class PrecisionTests
     {
         var e = Assert.Throws<ArgumentException>(() => new StepOptions { Precision = "fp8" }.Validate());
         Assert.Contains("fp8", e.Message);
-        foreach (var name in Precision.Precision.Names) Assert.Contains(name, e.Message);
+        foreach (var name in PrecisionPlugins.Names) Assert.Contains(name, e.Message);
     }
 
     [Fact]
@@ -192,7 +192,7 @@ public sealed class PrecisionTests
         var warnings = new List<string>();
         var sink = Warnings.Sink;
         Warnings.Sink = warnings.Add;
-        try { using var plugin = Precision.Precision.Create("16-mixed", CPU); }
+        try { using var plugin = PrecisionPlugins.Create("16-mixed", CPU); }
         finally { Warnings.Sink = sink; }
 
         Assert.Contains(warnings, w => w.Contains("16-mixed") && w.Contains("bf16-mixed"));

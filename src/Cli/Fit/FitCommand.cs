@@ -11,8 +11,8 @@ namespace Unified.Cli.Fit;
 public static class FitCommand
 {
     /// <summary>
-    /// Builds the command; results go to <paramref name="output"/>. <paramref name="args"/> is the whole command line,
-    /// which <c>--devices N</c> passes to the N ranks it starts through mpirun.
+    /// Builds the command; results go to <paramref name="output"/>, warnings to <paramref name="error"/>.
+    /// <paramref name="args"/> is the whole command line, which <c>--devices N</c> passes to the N ranks it starts through mpirun.
     /// </summary>
     public static Command Create(TextWriter output, TextWriter error, IReadOnlyList<string> args)
     {
@@ -26,15 +26,21 @@ public static class FitCommand
         var accelerator = new Option<string>("--accelerator") { Description = "cpu, cuda or auto.", DefaultValueFactory = _ => "cpu" };
         var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: one per core, shared among the ranks of --devices)." };
         var devices = new Option<int?>("--devices") { Description = "Train data-parallel on N processes of this machine, started through mpirun (default 1; under an external 'mpirun -np N', its N)." };
-        var precision = new Option<string>("--precision") { Description = $"Numerics: {string.Join(", ", Core.Precision.Precision.Names)}.", DefaultValueFactory = _ => "32-true" };
+        var precision = new Option<string>("--precision") { Description = $"Numerics: {string.Join(", ", Core.Numerics.PrecisionPlugins.Names)}.", DefaultValueFactory = _ => "32-true" };
         var accumulate = new Option<int>("--accumulate") { Description = "Micro-batches per optimiser step.", DefaultValueFactory = _ => 1 };
         var clipGrad = new Option<double?>("--clip-grad") { Description = "Clip gradients to this total norm." };
         var runDir = new Option<string?>("--run-dir") { Description = "Run folder (default: runs/version_N)." };
+        var logger = new Option<string[]>("--logger")
+        {
+            Description = "Experiment logger besides csv (metrics.csv and hparams.yaml, always written into the run folder): tensorboard " +
+                "(events.out.tfevents.* in the run folder) or mlflow (the tracking server in MLFLOW_TRACKING_URI). Repeat for several.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
 
         var command = new Command("fit", "Train a digit classifier (defaults: MLP, 3 epochs, bundled digits).")
         {
-            framework, model, data, epochs, batchSize, lr, seed, accelerator, devices, threads, precision, accumulate, clipGrad, runDir, json,
+            framework, model, data, epochs, batchSize, lr, seed, accelerator, devices, threads, precision, accumulate, clipGrad, runDir, logger, json,
         };
         command.SetAction(parsed =>
         {
@@ -54,6 +60,8 @@ public static class FitCommand
                 Accumulate = parsed.GetValue(accumulate),
                 ClipGrad = parsed.GetValue(clipGrad),
                 RunDir = parsed.GetValue(runDir),
+                Loggers = (parsed.GetValue(logger) ?? []).SelectMany(l => l.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    .Select(l => l.ToLowerInvariant()).ToList(),
                 Json = parsed.GetValue(json),
             };
             settings.Validate();
@@ -74,7 +82,7 @@ public static class FitCommand
             using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, stop);
             using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, stop);
             using var forwarded = OperatingSystem.IsLinux() ? PosixSignalRegistration.Create(MpiLauncher.StopSignal, stop) : null;
-            var report = FitRunner.Run(settings, output, cancel.Token);
+            var report = FitRunner.Run(settings, output, error, cancel.Token);
             if (settings.Json && report is not null) output.WriteLine(report.ToJson());
             return ExitCodes.Success;
         });

@@ -15,12 +15,13 @@ namespace Unified.Cli.Fit;
 public static class FitRunner
 {
     /// <summary>
-    /// Trains as <paramref name="settings"/> say; progress goes to <paramref name="output"/>. Under an MPI launch every
-    /// rank runs this: each trains its shard, and only rank 0 prints, writes the run folder and returns the report
-    /// (the others return null).
+    /// Trains as <paramref name="settings"/> say; progress goes to <paramref name="output"/>, warnings to
+    /// <paramref name="error"/>. Under an MPI launch every rank runs this: each trains its shard, and only rank 0
+    /// prints, writes the run folder and its loggers, and returns the report (the others return null).
     /// </summary>
-    public static FitReport? Run(FitSettings settings, TextWriter output, CancellationToken cancellationToken = default)
+    public static FitReport? Run(FitSettings settings, TextWriter output, TextWriter? error = null, CancellationToken cancellationToken = default)
     {
+        var logs = new TextWriterLoggerFactory(error ?? TextWriter.Null);
         var launch = LaunchEnvironment.Current();
         TorchRuntime.Initialize(new RuntimeOptions { Threads = settings.Threads ?? (launch.IsMpiLaunch ? MpiLauncher.ThreadsPerRank(launch.LocalSize) : null) });
         // Disposed (a collective) only on success: after a failure, a rank must exit without waiting for the others.
@@ -36,16 +37,22 @@ public static class FitRunner
         });
         Seed.Everything(settings.Seed);
         using var module = new ClassificationModule(DigitsModels.Create(settings.Model), settings.LearningRate);
-        string runDir = zero ? RunDirectory.Create(settings.RunDir) : "";
+        AddHyperparameters(module, settings, group.WorldSize);
+        string? requested = settings.RunDir;
+        using var mlflow = zero
+            ? FitLoggers.CreateMlflow(settings, Path.GetFileName(Path.TrimEndingDirectorySeparator(requested ?? "")) is { Length: > 0 } name ? name : "unified-fit", logs)
+            : null;
+        string runDir = zero ? RunDirectory.Create(requested) : "";
         if (zero) WriteConfig(runDir, settings);
+        var loggers = zero ? FitLoggers.Create(settings, runDir, mlflow) : [];
 
         // Ranks print through mpirun, line by line; rank 0 counts every rank's samples (they run in lockstep).
         int world = group.WorldSize;
         IFitProgress progress = world == 1 && output == Console.Out && LiveProgress.IsSupported
-            ? new LiveProgress(settings.Epochs, data.Train.Count)
+            ? new LiveProgress(settings.Epochs, data.Train.Count, () => module.Logged.ProgressBarNames)
             : new PlainProgress(output, settings.Epochs);
         var memory = new List<EpochMemory>();
-        var trainer = new UnifiedTrainer(settings.Framework, new UnifiedTrainerOptions
+        var options = new UnifiedTrainerOptions
         {
             MaxEpochs = settings.Epochs,
             Accelerator = settings.Accelerator,
@@ -62,8 +69,19 @@ public static class FitRunner
                 memory.Add(EpochMemory.Now(epoch.Epoch + 1));
                 progress.OnEpoch(epoch);
             },
-        });
-        var result = progress.Run(() => trainer.Fit(module, data, cancellationToken));
+            LoggerFactory = logs,
+        };
+        foreach (var logger in loggers) options.Loggers.Add(logger);
+        var trainer = new UnifiedTrainer(settings.Framework, options);
+        FitResult result;
+        try
+        {
+            result = progress.Run(() => trainer.Fit(module, data, cancellationToken));
+        }
+        finally
+        {
+            foreach (var logger in loggers) logger.Dispose(); // the trainer finished them; this closes what a failure left open
+        }
 
         var metrics = result.FinalMetrics;
         var final = result.History[^1];
@@ -87,6 +105,21 @@ public static class FitRunner
             metrics.GetValueOrDefault("val_accuracy", double.NaN), Math.Round(result.Seconds, 3), Math.Round(result.SamplesPerSecond, 1),
             WeightsHash.Sha256(module.Network), checkpoint, runDir, Math.Round(ProcessMemory.PeakRssMb(), 1), memory,
             settings.Seed, settings.BatchSize, settings.LearningRate);
+    }
+
+    // What the experiment loggers record as the run's hyper-parameters (hparams.yaml, TensorBoard's HParams, MLflow params).
+    static void AddHyperparameters(ClassificationModule module, FitSettings settings, int devices)
+    {
+        module.Hyperparameters["framework"] = settings.Framework;
+        module.Hyperparameters["model"] = settings.Model;
+        module.Hyperparameters["data"] = settings.Data;
+        module.Hyperparameters["epochs"] = settings.Epochs;
+        module.Hyperparameters["batch_size"] = settings.BatchSize;
+        module.Hyperparameters["seed"] = settings.Seed;
+        module.Hyperparameters["precision"] = settings.Precision;
+        module.Hyperparameters["accumulate_grad_batches"] = settings.Accumulate;
+        module.Hyperparameters["gradient_clip_val"] = settings.ClipGrad;
+        module.Hyperparameters["devices"] = devices;
     }
 
     static void WriteConfig(string runDir, FitSettings settings) =>

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using TorchSharp;
 using TorchSharp.Modules;
 using Unified.Core.Distributed;
-using Unified.Core.Precision;
+using Unified.Core.Numerics;
 using Unified.Core.State;
 using static TorchSharp.torch;
 
@@ -42,7 +42,7 @@ public sealed class StepKernel : IStateful, IDisposable
         options ??= new StepOptions();
         options.Validate();
         module.Network.to(device);
-        var precision = Core.Precision.Precision.Create(options.Precision, device);
+        var precision = Core.Numerics.PrecisionPlugins.Create(options.Precision, device);
         precision.ConnectModule(module.Network);
         var gradients = synchronize?.Invoke(module.Network);
         return new StepKernel(module.Network, module.ConfigureOptimizers(), options, gradients, precision);
@@ -63,7 +63,7 @@ public sealed class StepKernel : IStateful, IDisposable
         Parameters = PinParameters(optimizers.Optimizer);
         if (precision is null)
         {
-            precision = Core.Precision.Precision.Create(options.Precision, Parameters.Count > 0 ? Parameters[0].device : CPU);
+            precision = Core.Numerics.PrecisionPlugins.Create(options.Precision, Parameters.Count > 0 ? Parameters[0].device : CPU);
             precision.CheckParameters(Parameters);
             precision.ConnectModule(network);
         }
@@ -82,6 +82,16 @@ public sealed class StepKernel : IStateful, IDisposable
 
     /// <summary>Optimiser steps skipped: a non-finite gradient under 16-mixed, or only skipped losses in the window.</summary>
     public long SkippedSteps { get; private set; }
+
+    /// <summary>The optimiser (and scheduler) the kernel steps, e.g. to read the learning rate.</summary>
+    public OptimizerConfig Optimizers => optimizers;
+
+    /// <summary>
+    /// Called before every optimiser step that happens, with the step's number (what <see cref="GlobalStep"/> is after
+    /// it): gradients are accumulated, synchronised and unscaled, not yet clipped (Lightning's
+    /// <c>on_before_optimizer_step</c>). Gradients live on <see cref="Parameters"/>. Use it for gradient histograms.
+    /// </summary>
+    public Action<long>? BeforeOptimizerStep { get; set; }
 
     /// <summary>
     /// Runs one micro-batch: <paramref name="forward"/> computes the loss; the optimiser steps when
@@ -177,6 +187,7 @@ public sealed class StepKernel : IStateful, IDisposable
             stepped = Precision.PrepareStep(Parameters);
             if (stepped)
             {
+                BeforeOptimizerStep?.Invoke(GlobalStep + 1);
                 Clip();
                 optimizers.Optimizer.step();
             }

@@ -1,4 +1,4 @@
-using Unified.Core.Precision;
+using Unified.Core.Numerics;
 
 namespace Unified.Core.Training;
 
@@ -14,7 +14,7 @@ public sealed class StepOptions
     /// <summary>Clip by total norm (default) or by value.</summary>
     public GradientClipAlgorithm GradientClipAlgorithm { get; set; } = GradientClipAlgorithm.Norm;
 
-    /// <summary>Numerics of the step: one of <see cref="Precision.Precision.Names"/>; default <c>32-true</c>.</summary>
+    /// <summary>Numerics of the step: one of <see cref="PrecisionPlugins.Names"/>; default <c>32-true</c>.</summary>
     public string Precision { get; set; } = "32-true";
 
     /// <summary>Skip micro-batches whose loss is NaN or infinite instead of throwing <see cref="NonFiniteLossException"/>.</summary>
@@ -26,7 +26,7 @@ public sealed class StepOptions
     /// </summary>
     public void Validate(string accumulateName = nameof(AccumulateGradBatches), string clipName = nameof(GradientClipValue), string precisionName = nameof(Precision))
     {
-        Core.Precision.Precision.ThrowIfUnknown(Precision, precisionName);
+        Core.Numerics.PrecisionPlugins.ThrowIfUnknown(Precision, precisionName);
         if (AccumulateGradBatches < 1)
             throw new ArgumentOutOfRangeException(accumulateName, AccumulateGradBatches, $"{accumulateName} must be at least 1 batch.");
         if (GradientClipValue is double clip && !(clip > 0 && double.IsFinite(clip)))

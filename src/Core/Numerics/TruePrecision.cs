@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Unified.Core.Precision;
+namespace Unified.Core.Numerics;
 
 /// <summary>
 /// <c>32-true</c>, <c>64-true</c>, <c>bf16-true</c>, <c>16-true</c>: the whole network (parameters, buffers, optimiser

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Unified.Core.Precision;
+namespace Unified.Core.Numerics;
 
 /// <summary>
 /// Forward hooks that cast a module's floating input to the compute dtype (and, for mixed precision, its output back

@@ -1,13 +1,13 @@
 using System.Diagnostics.CodeAnalysis;
 using static TorchSharp.torch;
 
-namespace Unified.Core.Precision;
+namespace Unified.Core.Numerics;
 
 /// <summary>
 /// The precision names Lightning users know, and the plugin each one selects:
 /// <c>32-true</c> (default), <c>bf16-mixed</c>, <c>16-mixed</c>, <c>bf16-true</c>, <c>16-true</c>, <c>64-true</c>.
 /// </summary>
-public static class Precision
+public static class PrecisionPlugins
 {
     /// <summary>The valid names.</summary>
     public static IReadOnlyList<string> Names { get; } = ["32-true", "bf16-mixed", "16-mixed", "bf16-true", "16-true", "64-true"];

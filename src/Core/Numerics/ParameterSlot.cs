@@ -3,7 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Unified.Core.Precision;
+namespace Unified.Core.Numerics;
 
 /// <summary>
 /// Where a module keeps one parameter: its registration and the field its <c>forward</c> reads. Swapping the object

@@ -3,7 +3,7 @@ using TorchSharp.Modules;
 using Unified.Core.State;
 using static TorchSharp.torch;
 
-namespace Unified.Core.Precision;
+namespace Unified.Core.Numerics;
 
 /// <summary>
 /// <c>bf16-mixed</c> and <c>16-mixed</c>: the optimiser keeps and updates float32 master parameters; while training,

@@ -3,7 +3,7 @@ using TorchSharp.Modules;
 using Unified.Core.State;
 using static TorchSharp.torch;
 
-namespace Unified.Core.Precision;
+namespace Unified.Core.Numerics;
 
 /// <summary>
 /// How the step kernel runs a step's numerics (Lightning's precision plugin): the dtype of the forward pass, how the

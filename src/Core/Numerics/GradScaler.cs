@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Unified.Core.State;
 using static TorchSharp.torch;
 
-namespace Unified.Core.Precision;
+namespace Unified.Core.Numerics;
 
 /// <summary>
 /// Dynamic loss scaling with PyTorch's <c>GradScaler</c> semantics and defaults: the loss is multiplied by
