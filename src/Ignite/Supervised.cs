@@ -131,9 +131,15 @@ public static class Supervised
     /// An evaluator that outputs <see cref="EvaluationOutput"/>(model(x), y) per batch and computes
     /// <paramref name="metrics"/> over the run, as <c>create_supervised_evaluator(model, metrics)</c>.
     /// </summary>
-    public static Engine CreateEvaluator(nn.Module<Tensor, Tensor> model, IReadOnlyDictionary<string, Metric> metrics, string accelerator = "auto")
+    /// <param name="model">The network to evaluate.</param>
+    /// <param name="metrics">Metrics by name, computed over the whole run.</param>
+    /// <param name="accelerator"><c>cpu</c>, <c>cuda</c> or <c>auto</c>.</param>
+    /// <param name="processGroup">Ranks whose shards of the data are evaluated together: the metrics are synced over them (collective).</param>
+    public static Engine CreateEvaluator(nn.Module<Tensor, Tensor> model, IReadOnlyDictionary<string, Metric> metrics, string accelerator = "auto",
+        IProcessGroup? processGroup = null)
     {
         var device = Accelerator.Resolve(accelerator).Device;
+        if (processGroup is not null) device = new DdpStrategy(processGroup).DeviceFor(device);
         var engine = new Engine((engine, batch) =>
         {
             var onDevice = batch.MoveTo(device);
@@ -144,7 +150,7 @@ public static class Supervised
         });
         engine.On(Events.Started, _ => model.eval());
         engine.On(Events.Completed, _ => model.train());
-        foreach (var (name, metric) in metrics) metric.Attach(engine, name, usage: MetricUsage.Run);
+        foreach (var (name, metric) in metrics) metric.Attach(engine, name, usage: MetricUsage.Run, processGroup: processGroup);
         TraceAsValidation(engine);
         return engine;
     }

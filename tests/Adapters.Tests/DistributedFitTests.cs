@@ -69,6 +69,17 @@ public sealed partial class DistributedFitTests
                 Assert.Equal(metrics["val_accuracy"], reported, 9);
                 Assert.Equal(metrics["val_loss"], double.Parse(lines[(framework, 0)].Groups["loss"].Value, CultureInfo.InvariantCulture), 6);
             }
+
+            // An Ignite metric synced over the ranks' validation shards equals the metric over the whole split.
+            Seed.Everything(42);
+            using var fresh = DigitsModels.Create(model);
+            using var accuracy = new Unified.Core.Metrics.Accuracy();
+            double whole = Supervised.CreateEvaluator(fresh, new Dictionary<string, Unified.Core.Metrics.Metric> { ["accuracy"] = accuracy }, "cpu")
+                .Run(data.Validation!).Metrics["accuracy"];
+            var evaluators = EvaluatorLine().Matches(run.Output);
+            Assert.Equal(2, evaluators.Count);
+            Assert.Equal(2000, evaluators.Sum(m => int.Parse(m.Groups["samples"].Value)));
+            Assert.All(evaluators, m => Assert.Equal(whole, double.Parse(m.Groups["accuracy"].Value, CultureInfo.InvariantCulture)));
         }
         finally
         {
@@ -87,6 +98,9 @@ public sealed partial class DistributedFitTests
             offset += tensor.numel();
         }
     }
+
+    [GeneratedRegex(@"evaluator rank (?<rank>\d) samples (?<samples>\d+) accuracy (?<accuracy>\S+)")]
+    private static partial Regex EvaluatorLine();
 
     [GeneratedRegex(@"(?<framework>lightning|ignite) rank (?<rank>\d) sha256 (?<sha>[0-9a-f]{64}) val_accuracy (?<accuracy>\S+) val_loss (?<loss>\S+)")]
     private static partial Regex RankLine();

@@ -1,8 +1,10 @@
 using System.Globalization;
 using Unified.Core.Checkpointing;
 using Unified.Core.Distributed;
+using Unified.Core.Metrics;
 using Unified.Core.Models;
 using Unified.Core.Runtime;
+using Unified.Ignite;
 using static TorchSharp.torch;
 
 namespace Unified.Adapters.Tests;
@@ -41,7 +43,14 @@ public static class DistributedFitWorker
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{framework} rank {launch.Rank} sha256 {WeightsHash.Sha256(module.Network)} val_accuracy {result.FinalMetrics["val_accuracy"]:R} val_loss {result.FinalMetrics["val_loss"]:R}"));
         }
+        // An Ignite evaluator with a metric over this rank's share of the validation digits, synced over the ranks.
         using var group = ProcessGroups.FromEnvironment();
+        Seed.Everything(42);
+        using var network = DigitsModels.Create(model);
+        var shard = new ShardedDataModule(data, group).Validation!;
+        using var accuracy = new Accuracy();
+        var metrics = Supervised.CreateEvaluator(network, new Dictionary<string, Metric> { ["accuracy"] = accuracy }, "cpu", group).Run(shard).Metrics;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"evaluator rank {launch.Rank} samples {shard.SampleCount} accuracy {metrics["accuracy"]:R}"));
         return 0;
     }
 
