@@ -63,7 +63,8 @@ public sealed class FitCommandTests : IDisposable
         Assert.True(json.GetProperty("val_accuracy").GetDouble() >= 0.90, run.Output);
         var memory = json.GetProperty("epoch_memory").EnumerateArray().ToList();
         Assert.Equal(2, memory.Count);
-        Assert.Equal(memory[0].GetProperty("live_tensors").GetInt64(), memory[1].GetProperty("live_tensors").GetInt64());
+        // The count is process-wide (earlier tests' garbage may still be finalised), so a leak shows as growth.
+        Assert.True(memory[1].GetProperty("live_tensors").GetInt64() <= memory[0].GetProperty("live_tensors").GetInt64(), run.Output);
     }
 
     [Fact]

@@ -66,6 +66,7 @@ public static class FitRunner
                 // Each step leaves a few KB of tensor wrappers; without a collection per epoch RSS climbs with the GC's
                 // gen0 budget (~50 MB here, ~20 epochs) before levelling off. A collection per epoch costs milliseconds.
                 GC.Collect();
+                GC.WaitForPendingFinalizers();
                 memory.Add(EpochMemory.Now(epoch.Epoch + 1));
                 progress.OnEpoch(epoch);
             },
