@@ -54,10 +54,17 @@ public sealed class UnifiedTrainer
             GradientClipVal = options.GradientClipValue,
             GradientClipAlgorithm = options.GradientClipAlgorithm,
             LimitValBatches = options.Validate ? null : 0,
+            MaxSteps = options.MaxSteps,
         };
         if (options.OnStep is not null || options.OnEpoch is not null) trainerOptions.Callbacks.Add(new ReportingCallback(options));
+        // After the reporting callback, so that an epoch is reported before its checkpoint is written.
+        if (options.CheckpointDir is { } dir)
+            trainerOptions.Callbacks.Add(new ModelCheckpoint(new ModelCheckpointOptions
+            {
+                DirPath = dir, SaveTopK = 0, SaveLast = true, EveryNTrainSteps = options.CheckpointEveryNSteps,
+            }));
         var trainer = new Trainer(trainerOptions);
-        trainer.Fit(module, data, cancellationToken);
+        trainer.Fit(module, data, options.ResumeFrom, cancellationToken);
         return (trainer.History, trainer.GlobalStep);
     }
 
@@ -71,28 +78,51 @@ public sealed class UnifiedTrainer
             ClipGradient = options.GradientClipValue,
             ClipAlgorithm = options.GradientClipAlgorithm,
         });
+        var toSave = Supervised.ToSave(trainer);
+        var kernel = (StepKernel)toSave.Parts["kernel"];
         var history = new List<EpochResult>();
-        long steps = 0;
-        int accumulate = options.AccumulateGradBatches, perEpoch = data.Train.Count;
+        int perEpoch = data.Train.Count;
         if (options.OnStep is { } onStep)
             trainer.On(Events.IterationCompleted, e => onStep(new StepReport(
                 e.State.Epoch - 1, e.State.EpochIteration - 1, perEpoch, (TorchSharp.torch.Tensor)e.State.Output!, e.State.Batch!.Size)));
+        // Ignite's idiom for max_steps: terminate after the iteration that reaches it (the epoch still completes).
+        if (options.MaxSteps is long maxSteps)
+            trainer.On(Events.IterationCompleted, e => { if (kernel.GlobalStep >= maxSteps) e.Terminate(); });
         trainer.On(Events.EpochCompleted, e =>
         {
-            // The kernel steps every `accumulate` micro-batches and at the end of each epoch.
-            steps += (perEpoch + accumulate - 1) / accumulate;
             var metrics = new Dictionary<string, double>(e.State.Metrics);
             if (options.Validate && data.Validation is { } validation)
             {
                 var evaluator = Supervised.CreateEvaluator(module, options.Accelerator);
                 foreach (var (name, value) in evaluator.Run(validation, cancellationToken: cancellationToken).Metrics) metrics[name] = value;
             }
-            var result = new EpochResult(e.State.Epoch - 1, steps, metrics);
+            var result = new EpochResult(e.State.Epoch - 1, kernel.GlobalStep, metrics);
             history.Add(result);
             options.OnEpoch?.Invoke(result);
         });
-        trainer.Run(data.Train, options.MaxEpochs, cancellationToken);
-        return (history, steps);
+        if (options.CheckpointDir is { } dir) AttachCheckpoints(trainer, toSave, kernel, dir);
+        if (options.ResumeFrom is { } path) Checkpoint.LoadObjects(toSave.Parts, path);
+        // A resumed run whose last epoch already ran has nothing left to do: skip Run, which would start over.
+        if (!(options.ResumeFrom is not null && (trainer.State.Epoch >= options.MaxEpochs && trainer.State.Iteration == (long)trainer.State.Epoch * perEpoch
+            || options.MaxSteps is long m && kernel.GlobalStep >= m)))
+            trainer.Run(data.Train, options.MaxEpochs, cancellationToken);
+        return (history, kernel.GlobalStep);
+    }
+
+    void AttachCheckpoints(Engine trainer, Core.Checkpointing.TrainingState toSave, StepKernel kernel, string dir)
+    {
+        // The same rolling last.ckpt as the Lightning path's ModelCheckpoint(SaveLast): written atomically in place.
+        string last = Path.Combine(new DiskSaver(dir).Directory, ModelCheckpoint.LastName);
+        if (options.CheckpointEveryNSteps is int n)
+        {
+            long savedAt = -1;
+            trainer.On(Events.IterationCompleted.Filter((_, _) => kernel.AtStepBoundary && kernel.GlobalStep % n == 0 && kernel.GlobalStep != savedAt), _ =>
+            {
+                savedAt = kernel.GlobalStep;
+                toSave.Save(last);
+            });
+        }
+        trainer.On(Events.EpochCompleted | Events.Interrupt, _ => toSave.Save(last));
     }
 
     sealed class ReportingCallback(UnifiedTrainerOptions options) : Callback

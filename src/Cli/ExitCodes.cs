@@ -11,4 +11,10 @@ public static class ExitCodes
 
     /// <summary>The command line was invalid.</summary>
     public const int Usage = 2;
+
+    /// <summary>Stopped by Ctrl+C (SIGINT) after saving a resumable checkpoint: 128 + 2.</summary>
+    public const int Interrupted = 130;
+
+    /// <summary>Stopped by SIGTERM after saving a resumable checkpoint: 128 + 15.</summary>
+    public const int Terminated = 143;
 }

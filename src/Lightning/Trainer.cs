@@ -1,7 +1,10 @@
 using TorchSharp;
 using Unified.Core.Accelerators;
+using Unified.Core.Checkpointing;
 using Unified.Core.Data;
+using Unified.Core.Distributed;
 using Unified.Core.Runtime;
+using Unified.Core.State;
 using Unified.Core.Training;
 
 namespace Unified.Lightning;
@@ -18,6 +21,8 @@ public sealed class Trainer
 {
     readonly TrainerOptions options;
     readonly List<EpochResult> history = [];
+    // The seam for DDP: a multi-process fit passes its process group so that all ranks stop at the same step.
+    readonly StopAgreement stop = StopAgreement.Single;
 
     /// <summary>Creates a trainer; options are validated here.</summary>
     public Trainer(TrainerOptions? options = null)
@@ -35,10 +40,20 @@ public sealed class Trainer
     /// <summary>Optimiser steps taken by the last fit.</summary>
     public long GlobalStep { get; private set; }
 
-    /// <summary>Trains <paramref name="module"/> on <paramref name="data"/>, validating after every epoch.</summary>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked between batches).</exception>
-    public void Fit(ITrainingModule module, IDataModule data, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Trains <paramref name="module"/> on <paramref name="data"/>, validating after every epoch. With
+    /// <paramref name="ckptPath"/>, first restores the whole fit from that checkpoint (weights, optimiser, scheduler, RNG,
+    /// loop progress, callback states) and continues exactly where it was saved, mid-epoch included, up to
+    /// <see cref="TrainerOptions.MaxEpochs"/> (Lightning's <c>trainer.fit(model, ckpt_path=...)</c>).
+    /// </summary>
+    /// <exception cref="OperationCanceledException">
+    /// <paramref name="cancellationToken"/> was cancelled (checked between batches at optimiser-step boundaries);
+    /// callbacks saw it in <see cref="Callback.OnException"/> first (<see cref="ModelCheckpoint"/> saves a resumable checkpoint).
+    /// </exception>
+    public void Fit(ITrainingModule module, IDataModule data, string? ckptPath = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(data);
         TorchRuntime.Initialize();
         if (options.Seed is long seed) Seed.Everything(seed);
         var device = Accelerator.Resolve(options.Accelerator).Device;
@@ -47,40 +62,60 @@ public sealed class Trainer
         var lightning = module as LightningModule;
         int batches = data.Train.Count;
         history.Clear();
-        GlobalStep = 0;
 
-        var progress = new TrainerProgress(0, options.MaxEpochs, 0, batches, 0);
+        var loop = new LoopProgress();
+        var state = new TrainingState(module, kernel).Add("loop", loop);
+        foreach (var callback in options.Callbacks)
+            if (callback is IStateful stateful) state.Add(TrainingState.PartName("callback", callback.StateKey), stateful);
+        if (ckptPath is not null) state.Restore(ckptPath);
+        GlobalStep = kernel.GlobalStep;
+        (int startEpoch, int startBatch) = (loop.Epoch, loop.BatchesDone);
+
+        var progress = new TrainerProgress(startEpoch, options.MaxEpochs, startBatch, batches, GlobalStep) { Checkpoint = state };
         lightning?.OnFitStart();
         Each(c => c.OnFitStart(progress, module));
         try
         {
-            for (int epoch = 0; epoch < options.MaxEpochs; epoch++)
+            for (int epoch = startEpoch; epoch < options.MaxEpochs && !MaxStepsReached(kernel); epoch++)
             {
-                progress = progress with { Epoch = epoch, BatchIndex = 0 };
-                module.Logged.Reset();
+                int first = epoch == startEpoch ? Math.Min(startBatch, batches) : 0;
+                progress = progress with { Epoch = epoch, BatchIndex = first };
+                // A resumed epoch keeps the running means restored from the checkpoint.
+                if (first == 0) module.Logged.Reset();
                 module.Network.train();
                 lightning?.OnTrainEpochStart(epoch);
                 Each(c => c.OnTrainEpochStart(progress, module));
 
-                int index = 0;
-                foreach (var raw in data.Train.Epoch(epoch))
+                int index = first;
+                foreach (var raw in data.Train.Epoch(epoch, first))
                 {
                     // Own the batch before checking, so that a cancelled fit does not leak it.
                     using var batch = raw.MoveTo(device);
-                    cancellationToken.ThrowIfCancellationRequested();
+                    if (kernel.AtStepBoundary) stop.ThrowIfRequested(cancellationToken);
                     int i = index++;
                     using var loss = kernel.Step(() => module.TrainingStep(batch, i), isLastInEpoch: index == batches);
+                    (loop.BatchesDone, loop.GlobalStep) = (index, kernel.GlobalStep);
                     progress = progress with { BatchIndex = i, GlobalStep = GlobalStep = kernel.GlobalStep };
                     foreach (var callback in options.Callbacks) callback.OnTrainBatchEnd(progress, module, loss, batch.Size);
+                    // Reaching max steps mid-epoch ends the epoch early; its end (scheduler, validation, callbacks) still runs.
+                    if (MaxStepsReached(kernel)) break;
                 }
                 kernel.EpochEnd(epoch);
                 Validate(module, data.Validation, device);
 
                 var result = new EpochResult(epoch, kernel.GlobalStep, module.Logged.Compute());
                 history.Add(result);
+                (loop.Epoch, loop.BatchesDone, loop.GlobalStep) = (epoch + 1, 0, kernel.GlobalStep);
+                loop.Metrics = result.Metrics;
                 lightning?.OnTrainEpochEnd(result);
                 Each(c => c.OnTrainEpochEnd(progress, module, result));
             }
+            if (history.Count == 0 && loop.Metrics.Count > 0) history.Add(new EpochResult(loop.Epoch - 1, kernel.GlobalStep, loop.Metrics));
+        }
+        catch (Exception e)
+        {
+            Each(c => c.OnException(progress, module, e));
+            throw;
         }
         finally
         {
@@ -88,6 +123,11 @@ public sealed class Trainer
             Each(c => c.OnFitEnd(progress, module));
         }
     }
+
+    bool MaxStepsReached(StepKernel kernel) => options.MaxSteps is long max && kernel.GlobalStep >= max;
+
+    /// <summary>Trains from scratch, cancellable between batches.</summary>
+    public void Fit(ITrainingModule module, IDataModule data, CancellationToken cancellationToken) => Fit(module, data, null, cancellationToken);
 
     void Validate(ITrainingModule module, IBatchLoader? loader, TorchSharp.torch.Device device)
     {

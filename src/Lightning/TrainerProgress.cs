@@ -1,3 +1,5 @@
+using Unified.Core.Checkpointing;
+
 namespace Unified.Lightning;
 
 /// <summary>Where a fit stands, as seen by callbacks (read-only).</summary>
@@ -6,4 +8,8 @@ namespace Unified.Lightning;
 /// <param name="BatchIndex">Index of the current batch in its epoch, 0-based.</param>
 /// <param name="BatchesPerEpoch">Training batches per epoch.</param>
 /// <param name="GlobalStep">Optimiser steps taken.</param>
-public sealed record TrainerProgress(int Epoch, int MaxEpochs, int BatchIndex, int BatchesPerEpoch, long GlobalStep);
+public sealed record TrainerProgress(int Epoch, int MaxEpochs, int BatchIndex, int BatchesPerEpoch, long GlobalStep)
+{
+    /// <summary>Saves the fit's whole current state to a file (Lightning's <c>trainer.save_checkpoint</c>); null outside a fit.</summary>
+    public ICheckpointWriter? Checkpoint { get; init; }
+}

@@ -20,12 +20,15 @@ public static class FitCommand
         var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: one per core)." };
         var accumulate = new Option<int>("--accumulate") { Description = "Micro-batches per optimiser step.", DefaultValueFactory = _ => 1 };
         var clipGrad = new Option<double?>("--clip-grad") { Description = "Clip gradients to this total norm." };
+        var maxSteps = new Option<long?>("--max-steps") { Description = "Stop after this many optimiser steps (the epoch's end still runs)." };
+        var ckptEvery = new Option<int?>("--ckpt-every-n-steps") { Description = "Also write a resumable last.ckpt every N optimiser steps (always after every epoch)." };
+        var resume = new Option<string?>("--resume") { Description = "Resume from this checkpoint, up to the same --epochs / --max-steps as an uninterrupted run." };
         var runDir = new Option<string?>("--run-dir") { Description = "Run folder (default: runs/version_N)." };
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
 
         var command = new Command("fit", "Train a digit classifier (defaults: MLP, 3 epochs, bundled digits).")
         {
-            framework, model, data, epochs, batchSize, lr, seed, accelerator, threads, accumulate, clipGrad, runDir, json,
+            framework, model, data, epochs, batchSize, lr, seed, accelerator, threads, accumulate, clipGrad, maxSteps, ckptEvery, resume, runDir, json,
         };
         command.SetAction(parsed =>
         {
@@ -42,13 +45,27 @@ public static class FitCommand
                 Threads = parsed.GetValue(threads),
                 Accumulate = parsed.GetValue(accumulate),
                 ClipGrad = parsed.GetValue(clipGrad),
+                MaxSteps = parsed.GetValue(maxSteps),
+                CkptEveryNSteps = parsed.GetValue(ckptEvery),
+                Resume = parsed.GetValue(resume),
                 RunDir = parsed.GetValue(runDir),
                 Json = parsed.GetValue(json),
             };
             settings.Validate();
-            var report = FitRunner.Run(settings, output);
-            if (settings.Json) output.WriteLine(report.ToJson());
-            return ExitCodes.Success;
+            settings = settings with { RunDir = FitRunner.ResolveRunDir(settings) };
+            using var signals = new StopSignals();
+            try
+            {
+                var report = FitRunner.Run(settings, output, signals.Token);
+                if (settings.Json) output.WriteLine(report.ToJson());
+                return ExitCodes.Success;
+            }
+            catch (OperationCanceledException) when (signals.Received is { } signal)
+            {
+                parsed.InvocationConfiguration.Error.WriteLine(
+                    $"{signal.Name} received: stopped at a step boundary and saved a resumable checkpoint; continue with --resume {Path.Combine(settings.RunDir, "last.ckpt")}");
+                return signal.ExitCode;
+            }
         });
         return command;
     }

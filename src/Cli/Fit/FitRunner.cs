@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Unified.Adapters;
 using Unified.Core.Checkpointing;
@@ -12,8 +11,12 @@ namespace Unified.Cli.Fit;
 /// <summary>Runs <c>unified fit</c>: data, model, the chosen front-end, the final checkpoint and the report.</summary>
 public static class FitRunner
 {
-    /// <summary>Trains as <paramref name="settings"/> say; progress goes to <paramref name="output"/>.</summary>
-    public static FitReport Run(FitSettings settings, TextWriter output)
+    /// <summary>
+    /// Trains as <paramref name="settings"/> say; progress goes to <paramref name="output"/>. A full checkpoint is kept
+    /// current in the run folder's <c>last.ckpt</c> (after every epoch, every <c>--ckpt-every-n-steps</c>, and on cancellation).
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; last.ckpt resumes the fit.</exception>
+    public static FitReport Run(FitSettings settings, TextWriter output, CancellationToken cancellationToken = default)
     {
         TorchRuntime.Initialize(new RuntimeOptions { Threads = settings.Threads });
         using var data = new DigitsDataModule(new DigitsDataOptions
@@ -25,7 +28,7 @@ public static class FitRunner
         });
         Seed.Everything(settings.Seed);
         using var module = new ClassificationModule(DigitsModels.Create(settings.Model), settings.LearningRate);
-        string runDir = RunDirectory.Create(settings.RunDir);
+        string runDir = ResolveRunDir(settings);
         WriteConfig(runDir, settings);
 
         IFitProgress progress = output == Console.Out && LiveProgress.IsSupported
@@ -39,20 +42,16 @@ public static class FitRunner
             GradientClipValue = settings.ClipGrad,
             OnStep = progress.OnStep,
             OnEpoch = progress.OnEpoch,
+            MaxSteps = settings.MaxSteps,
+            CheckpointDir = runDir,
+            CheckpointEveryNSteps = settings.CkptEveryNSteps,
+            ResumeFrom = settings.Resume,
         });
-        var result = progress.Run(() => trainer.Fit(module, data));
+        var result = progress.Run(() => trainer.Fit(module, data, cancellationToken));
 
+        // A resume of a finished run has no new epoch to report; its metrics were those of the saved run.
         var metrics = result.FinalMetrics;
-        var final = result.History[^1];
         string checkpoint = Path.Combine(runDir, "last.ckpt");
-        SafetensorsWriter.Write(checkpoint, module.Network.state_dict(), new Dictionary<string, string>
-        {
-            ["format"] = "unified-weights",
-            ["framework"] = settings.Framework,
-            ["model"] = settings.Model,
-            ["epoch"] = final.Epoch.ToString(CultureInfo.InvariantCulture),
-            ["global_step"] = final.GlobalStep.ToString(CultureInfo.InvariantCulture),
-        });
         return new FitReport(
             settings.Framework, settings.Model, "32-true", 1, settings.Epochs, result.Steps,
             metrics.GetValueOrDefault("train_loss", double.NaN), metrics.GetValueOrDefault("val_loss", double.NaN),
@@ -60,6 +59,10 @@ public static class FitRunner
             WeightsHash.Sha256(module.Network), checkpoint, runDir, Math.Round(ProcessMemory.PeakRssMb(), 1),
             settings.Seed, settings.BatchSize, settings.LearningRate);
     }
+
+    /// <summary>Creates and returns the run folder: --run-dir, else the resumed checkpoint's folder, else the next runs/version_N.</summary>
+    public static string ResolveRunDir(FitSettings settings) =>
+        RunDirectory.Create(settings.RunDir ?? (settings.Resume is { } resume ? Path.GetDirectoryName(Path.GetFullPath(resume)) : null));
 
     static void WriteConfig(string runDir, FitSettings settings) =>
         AtomicFile.Write(Path.Combine(runDir, "config.json"), stream =>

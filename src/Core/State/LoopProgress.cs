@@ -15,6 +15,9 @@ public sealed class LoopProgress : IStateful
     /// <summary>Optimiser steps taken so far.</summary>
     public long GlobalStep { get; set; }
 
+    /// <summary>The last finished epoch's logged means, so that a fit resumed after its last epoch can still report them.</summary>
+    public IReadOnlyDictionary<string, double> Metrics { get; set; } = new Dictionary<string, double>();
+
     /// <inheritdoc />
     public StateDict StateDict()
     {
@@ -22,6 +25,7 @@ public sealed class LoopProgress : IStateful
         state.Values["epoch"] = Epoch;
         state.Values["batches_done"] = BatchesDone;
         state.Values["global_step"] = GlobalStep;
+        foreach (var (name, value) in Metrics) state.Values[$"metrics.{name}"] = double.IsFinite(value) ? value : null;
         return state;
     }
 
@@ -33,6 +37,8 @@ public sealed class LoopProgress : IStateful
         if (epoch < 0 || batches < 0 || step < 0)
             throw new InvalidDataException($"Loop progress (epoch {epoch}, batches done {batches}, global step {step}) must not be negative.");
         (Epoch, BatchesDone, GlobalStep) = (epoch, batches, step);
+        Metrics = state.Values.Where(kv => kv.Key.StartsWith("metrics.", StringComparison.Ordinal))
+            .ToDictionary(kv => kv.Key["metrics.".Length..], kv => kv.Value?.GetValue<double>() ?? double.NaN, StringComparer.Ordinal);
     }
 
     /// <inheritdoc />

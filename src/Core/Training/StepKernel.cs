@@ -1,4 +1,5 @@
 using TorchSharp;
+using Unified.Core.State;
 using static TorchSharp.torch;
 
 namespace Unified.Core.Training;
@@ -8,7 +9,7 @@ namespace Unified.Core.Training;
 /// by the accumulation count) → at an accumulation boundary: clip → optimiser step → step-interval scheduler → zero
 /// grad. One dispose scope per call, so step code needs no <c>using</c>; no host sync.
 /// </summary>
-public sealed class StepKernel
+public sealed class StepKernel : IStateful
 {
     readonly nn.Module network;
     readonly OptimizerConfig optimizers;
@@ -26,6 +27,31 @@ public sealed class StepKernel
 
     /// <summary>Optimiser steps taken (Lightning's <c>global_step</c>).</summary>
     public long GlobalStep { get; private set; }
+
+    /// <summary>The optimiser and scheduler this kernel steps (their state goes into checkpoints).</summary>
+    public OptimizerConfig Optimizers => optimizers;
+
+    /// <summary>Whether no micro-batch gradients are pending: the moments at which a checkpoint captures everything.</summary>
+    public bool AtStepBoundary => pendingMicroBatches == 0;
+
+    /// <summary>The kernel's counters (<c>global_step</c>).</summary>
+    /// <exception cref="InvalidOperationException">Micro-batch gradients are pending (not at a step boundary).</exception>
+    public StateDict StateDict()
+    {
+        if (!AtStepBoundary)
+            throw new InvalidOperationException($"{pendingMicroBatches} micro-batches of gradients are pending; save checkpoints at optimizer-step boundaries.");
+        var state = new StateDict();
+        state.Values["global_step"] = GlobalStep;
+        return state;
+    }
+
+    /// <inheritdoc />
+    public void LoadStateDict(StateDict state)
+    {
+        long step = state.Value<long>("global_step");
+        if (step < 0) throw new InvalidDataException($"The kernel state's global_step is {step}; it must not be negative.");
+        (GlobalStep, pendingMicroBatches) = (step, 0);
+    }
 
     /// <summary>
     /// Runs one micro-batch: <paramref name="forward"/> computes the loss; the optimiser steps when

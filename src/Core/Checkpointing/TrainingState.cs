@@ -1,0 +1,52 @@
+using Unified.Core.State;
+using Unified.Core.Training;
+
+namespace Unified.Core.Checkpointing;
+
+/// <summary>
+/// Everything a fit needs to resume exactly, as one named map of stateful parts: <c>model</c> (parameters and buffers),
+/// <c>optimizer</c>, <c>lr_scheduler</c> (when there is one), <c>kernel</c> (global step), <c>rng</c> (the CPU
+/// generator), <c>logged</c> (the epoch's running means), plus what a front-end adds (its loop progress, callbacks or
+/// handlers). Both front-ends build one per fit; saving and restoring it is the same code for both.
+/// </summary>
+public sealed class TrainingState : ICheckpointWriter
+{
+    readonly Dictionary<string, IStateful> parts = new(StringComparer.Ordinal);
+
+    /// <summary>The parts of <paramref name="module"/> trained by <paramref name="kernel"/>.</summary>
+    public TrainingState(ITrainingModule module, StepKernel kernel)
+    {
+        parts[CheckpointKeys.ModelPart] = new ModuleState(module.Network);
+        parts["optimizer"] = new OptimizerState(kernel.Optimizers.Optimizer);
+        if (kernel.Optimizers.Scheduler is { } scheduler) parts["lr_scheduler"] = new SchedulerState(scheduler);
+        parts["kernel"] = kernel;
+        parts["rng"] = new RngState();
+        parts["logged"] = module.Logged;
+    }
+
+    /// <summary>The parts by name.</summary>
+    public IReadOnlyDictionary<string, IStateful> Parts => parts;
+
+    /// <summary>Adds a front-end part (loop progress, a callback, a handler).</summary>
+    /// <exception cref="ArgumentException">The name is taken or not a valid part name.</exception>
+    public TrainingState Add(string name, IStateful part)
+    {
+        if (string.IsNullOrEmpty(name) || name.Contains('.')) throw new ArgumentException($"Part name '{name}' must be non-empty and without dots.", nameof(name));
+        if (!parts.TryAdd(name, part)) throw new ArgumentException($"A part named '{name}' is already registered.", nameof(name));
+        return this;
+    }
+
+    /// <inheritdoc />
+    public void Save(string path) => CheckpointFile.Save(path, parts);
+
+    /// <summary>Restores every part from the checkpoint at <paramref name="path"/>.</summary>
+    public void Restore(string path)
+    {
+        using var contents = CheckpointFile.Load(path);
+        contents.Restore(parts);
+    }
+
+    /// <summary>A part name for a callback or handler: its key with anything but letters, digits, '_' and '-' replaced by '_'.</summary>
+    public static string PartName(string prefix, string key) =>
+        prefix + "_" + new string(key.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '_').ToArray());
+}
