@@ -79,6 +79,22 @@ public sealed class CheckpointFileTests : IDisposable
     }
 
     [Fact]
+    public void Load_OfAnEditedHeaderValue_ThrowsChecksumException()
+    {
+        string path = temp.File("a.ckpt");
+        CheckpointFile.Save(path, [KeyValuePair.Create("loop", new StateDict { Values = { ["epoch"] = JsonValue.Create(1) } })]);
+        byte[] bytes = File.ReadAllBytes(path);
+        // The state is a JSON string inside the JSON header, so its quotes are escaped (as \u0022).
+        int at = bytes.AsSpan().IndexOf("epoch\\u0022:1"u8) + "epoch\\u0022:".Length;
+        Assert.True(at > 8);
+        bytes[at] = (byte)'7'; // still valid JSON and a valid layout: only the header digest can tell
+        File.WriteAllBytes(path, bytes);
+
+        var e = Assert.Throws<CheckpointChecksumException>(() => CheckpointFile.Load(path));
+        Assert.Contains("header", e.Message);
+    }
+
+    [Fact]
     public void Load_OfANewerMajorVersion_NamesBothVersions()
     {
         string path = temp.File("future.ckpt");
@@ -100,7 +116,7 @@ public sealed class CheckpointFileTests : IDisposable
         SafetensorsWriter.Write(path, [], new Dictionary<string, string>
         {
             ["format"] = "unified-checkpoint", ["format_version"] = "1.7", ["parts"] = "[\"loop\"]", ["state"] = "{\"loop\": {\"epoch\": 3}}",
-        }, dataSha256Key: "data_sha256");
+        }, dataSha256Key: "data_sha256", headerSha256Key: "header_sha256");
 
         using var contents = CheckpointFile.Load(path);
 
@@ -148,7 +164,7 @@ public sealed class CheckpointFileTests : IDisposable
         SafetensorsWriter.Write(path, [], new Dictionary<string, string>
         {
             ["format"] = "unified-checkpoint", ["format_version"] = "1.0", ["parts"] = "[\"loop\"]", ["state"] = "{\"loop\": ",
-        }, dataSha256Key: "data_sha256");
+        }, dataSha256Key: "data_sha256", headerSha256Key: "header_sha256");
 
         Assert.Throws<CheckpointFormatException>(() => CheckpointFile.Load(path));
     }

@@ -65,7 +65,7 @@ public static class CheckpointFile
             [CheckpointKeys.Parts] = new JsonArray(names.Select(n => (JsonNode?)n).ToArray()).ToJsonString(),
             [CheckpointKeys.State] = values.ToJsonString(),
         };
-        SafetensorsWriter.Write(path, tensors, metadata, CheckpointKeys.DataSha256);
+        SafetensorsWriter.Write(path, tensors, metadata, CheckpointKeys.DataSha256, CheckpointKeys.HeaderSha256);
     }
 
     /// <summary>Loads, verifies and (for older versions) upgrades the checkpoint at <paramref name="path"/>.</summary>
@@ -88,9 +88,11 @@ public static class CheckpointFile
         string? expectedSha = null;
         if (version.Major >= 1)
         {
-            expectedSha = metadata.GetValueOrDefault(CheckpointKeys.DataSha256);
-            if (expectedSha is null || expectedSha.Length != 64 || !expectedSha.All(char.IsAsciiHexDigitLower))
-                throw new CheckpointFormatException($"'{source}' has no valid '{CheckpointKeys.DataSha256}' (64 lower-case hex digits) in its metadata.");
+            expectedSha = Digest(metadata, CheckpointKeys.DataSha256, source);
+            string headerSha = Digest(metadata, CheckpointKeys.HeaderSha256, source);
+            if (!HeaderDigest.Verify(header.Json.Span, CheckpointKeys.HeaderSha256, headerSha))
+                throw new CheckpointChecksumException(
+                    $"'{source}' is damaged: its header (tensor names, shapes, dtypes, offsets or metadata) does not match the recorded '{CheckpointKeys.HeaderSha256}'. Use an older checkpoint.");
         }
         var file = SafetensorsReader.ReadData(stream, source, header);
         var tensors = file.Tensors.ToList();
@@ -107,6 +109,14 @@ public static class CheckpointFile
             foreach (var (_, tensor) in tensors) tensor.Dispose();
             throw;
         }
+    }
+
+    static string Digest(Dictionary<string, string> metadata, string key, string source)
+    {
+        string? digest = metadata.GetValueOrDefault(key);
+        if (digest is null || digest.Length != 64 || !digest.All(char.IsAsciiHexDigitLower))
+            throw new CheckpointFormatException($"'{source}' has no valid '{key}' (64 lower-case hex digits) in its metadata.");
+        return digest;
     }
 
     static CheckpointVersion VersionOf(Dictionary<string, string> metadata, string source)

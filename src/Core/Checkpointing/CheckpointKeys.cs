@@ -24,6 +24,9 @@ public static class CheckpointKeys
     /// <summary>SHA-256 (lower-case hex) of the whole tensor data area.</summary>
     public const string DataSha256 = "data_sha256";
 
+    /// <summary>SHA-256 of the header itself (<see cref="HeaderDigest"/>): names, shapes, dtypes, offsets and metadata.</summary>
+    public const string HeaderSha256 = "header_sha256";
+
     /// <summary>The part whose tensors are stored under their plain names, so that Python's safetensors reads them as a state dict.</summary>
     public const string ModelPart = "model";
 }

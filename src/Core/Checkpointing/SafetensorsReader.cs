@@ -57,7 +57,7 @@ public static class SafetensorsReader
         long dataLength = available - 8 - headerLength;
         var (entries, metadata) = ParseHeader(json, source);
         CheckCoverage(entries, dataLength, source);
-        return new SafetensorsHeader(entries, metadata, headerLength, dataLength);
+        return new SafetensorsHeader(entries, metadata, headerLength, dataLength, json);
     }
 
     /// <summary>Reads the tensors that <paramref name="header"/> describes; the stream must be at the start of the data area.</summary>

@@ -14,10 +14,11 @@ public static class SafetensorsWriter
 {
     /// <summary>
     /// Writes <paramref name="tensors"/> (in order) and string <paramref name="metadata"/> to <paramref name="path"/>.
-    /// With <paramref name="dataSha256Key"/>, the SHA-256 of the whole data area is added to the metadata under that key.
+    /// With <paramref name="dataSha256Key"/>, the SHA-256 of the whole data area is added to the metadata under that key;
+    /// with <paramref name="headerSha256Key"/>, the header's own <see cref="HeaderDigest"/>.
     /// </summary>
     public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null,
-        string? dataSha256Key = null)
+        string? dataSha256Key = null, string? headerSha256Key = null)
     {
         // The scope frees the CPU copies (and the detach/contiguous temporaries) however the write ends.
         using var scope = NewDisposeScope();
@@ -35,8 +36,10 @@ public static class SafetensorsWriter
                 [dataSha256Key] = Convert.ToHexStringLower(sha.GetHashAndReset()),
             };
         }
-        using var header = new MemoryStream();
-        using (var json = new Utf8JsonWriter(header))
+        if (headerSha256Key is not null)
+            metadata = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>()) { [headerSha256Key] = HeaderDigest.Placeholder };
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
             if (metadata is { Count: > 0 })
@@ -64,16 +67,17 @@ public static class SafetensorsWriter
             json.WriteEndObject();
         }
         // The header is padded with spaces to a multiple of 8 so that the data is aligned, as the reference writer does.
-        int padding = (int)((8 - header.Length % 8) % 8);
-        header.Write(Encoding.ASCII.GetBytes(new string(' ', padding)));
+        int padding = (int)((8 - buffer.Length % 8) % 8);
+        buffer.Write(Encoding.ASCII.GetBytes(new string(' ', padding)));
+        byte[] header = buffer.ToArray();
+        if (headerSha256Key is not null) HeaderDigest.Seal(header, headerSha256Key);
 
         AtomicFile.Write(path, stream =>
         {
             Span<byte> length = stackalloc byte[8];
             BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
             stream.Write(length);
-            header.Position = 0;
-            header.CopyTo(stream);
+            stream.Write(header);
             foreach (var (_, tensor) in entries) stream.Write(tensor.bytes);
         });
     }
