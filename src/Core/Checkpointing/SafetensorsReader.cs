@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Unicode;
 using static TorchSharp.torch;
 
 namespace Unified.Core.Checkpointing;
@@ -16,6 +17,12 @@ public static class SafetensorsReader
 {
     /// <summary>The largest header accepted by default: 100 MB, the reference implementation's limit.</summary>
     public const long DefaultMaxHeaderBytes = 100_000_000;
+
+    /// <summary>
+    /// Tensor bytes this thread's reads have allocated since the counter was last reset: native memory that the GC does
+    /// not see, counted so that tests can check that no file makes the reader allocate more than the file holds.
+    /// </summary>
+    [ThreadStatic] internal static long AllocatedTensorBytes;
 
     const string MetadataKey = "__metadata__";
     const int MaxDimensions = 64;
@@ -54,6 +61,8 @@ public static class SafetensorsReader
         var json = new byte[headerLength];
         stream.ReadExactly(json);
         if (json[0] != (byte)'{') throw Bad(source, "has a header that does not start with '{': the file is damaged or not safetensors.");
+        // The JSON reader checks UTF-8 only when a string is read; check all of it up front.
+        if (!Utf8.IsValid(json)) throw Bad(source, "has a header that is not valid UTF-8: the file is damaged.");
         long dataLength = available - 8 - headerLength;
         var (entries, metadata) = ParseHeader(json, source);
         CheckCoverage(entries, dataLength, source);
@@ -73,6 +82,7 @@ public static class SafetensorsReader
                 if (entry.Length > int.MaxValue)
                     throw new NotSupportedException($"Tensor '{entry.Name}' in '{source}' has {entry.Length} bytes; tensors over 2 GiB are not supported by this reader.");
                 var tensor = empty(entry.Shape, entry.Dtype);
+                AllocatedTensorBytes += entry.Length;
                 tensors.Add(new(entry.Name, tensor));
                 if (entry.Length == 0) continue;
                 Span<byte> target = tensor.bytes;
