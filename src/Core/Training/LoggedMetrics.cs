@@ -28,6 +28,13 @@ public sealed class LoggedMetrics : IStateful, IDisposable
         using var weighted = value.detach().reshape().to_type(ScalarType.Float64).mul(batchSize);
         if (sums.TryGetValue(name, out var entry))
         {
+            // A sum restored from a checkpoint lives on the CPU until the first value from the training device arrives.
+            if (entry.Sum.device_type != weighted.device_type || entry.Sum.device_index != weighted.device_index)
+            {
+                var moved = entry.Sum.to(weighted.device).DetachFromDisposeScope();
+                entry.Sum.Dispose();
+                entry = (moved, entry.Count);
+            }
             entry.Sum.add_(weighted);
             sums[name] = (entry.Sum, entry.Count + batchSize);
         }
