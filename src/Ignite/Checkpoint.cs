@@ -11,10 +11,10 @@ namespace Unified.Ignite;
 /// in the <see cref="DiskSaver"/>'s folder and written atomically; old files are deleted only after the new one is durable.
 /// </summary>
 /// <example><code>
-/// var handler = new Checkpoint(Supervised.ToSave(trainer), new DiskSaver("ckpt"), nSaved: 2);
+/// var handler = new Checkpoint(Supervised.ToSave(trainer).Parts, new DiskSaver("ckpt"), nSaved: 2);
 /// trainer.On(Events.IterationCompleted.Every(100) | Events.Interrupt, handler.Handle);
 /// // later, in a new process:
-/// Checkpoint.LoadObjects(Supervised.ToSave(trainer), handler.LastCheckpoint!);
+/// Checkpoint.LoadObjects(Supervised.ToSave(trainer).Parts, handler.LastCheckpoint!);
 /// trainer.Run(data.Train, maxEpochs: 3);   // continues from the saved iteration
 /// </code></example>
 public sealed class Checkpoint : IStateful
@@ -56,7 +56,15 @@ public sealed class Checkpoint : IStateful
         if (retention.Save(name + ".ckpt", score, Write) is { } path) LastCheckpoint = path;
     }
 
-    void Write(string path) => CheckpointFile.Save(path, toSave.Append(KeyValuePair.Create("handler_checkpoint", (IStateful)this)).ToDictionary());
+    /// <summary>The part name under which this handler saves its own retention state.</summary>
+    public const string PartName = "handler_checkpoint";
+
+    void Write(string path)
+    {
+        var parts = toSave.ToDictionary();
+        parts.TryAdd(PartName, this);
+        CheckpointFile.Save(path, parts);
+    }
 
     /// <summary>Restores every object of <paramref name="toLoad"/> from <paramref name="checkpoint"/> (Ignite's <c>Checkpoint.load_objects</c>).</summary>
     public static void LoadObjects(IReadOnlyDictionary<string, IStateful> toLoad, string checkpoint)
@@ -69,7 +77,7 @@ public sealed class Checkpoint : IStateful
     public void LoadState(string checkpoint)
     {
         using var contents = CheckpointFile.Load(checkpoint);
-        if (contents.Parts.TryGetValue("handler_checkpoint", out var state)) LoadStateDict(state);
+        if (contents.Parts.TryGetValue(PartName, out var state)) LoadStateDict(state);
     }
 
     /// <inheritdoc />

@@ -53,7 +53,7 @@ public static class Supervised
     /// <c>toSave</c>: <c>model</c>, <c>optimizer</c>, <c>lr_scheduler</c> (if any), <c>kernel</c>, <c>rng</c>,
     /// <c>logged</c> and <c>trainer</c> (the engine's counters). Add handler states with <see cref="Core.Checkpointing.TrainingState.Add"/>.
     /// </summary>
-    /// <example><code>var handler = new Checkpoint(Supervised.ToSave(trainer), new DiskSaver("ckpt"), nSaved: 2);</code></example>
+    /// <example><code>var handler = new Checkpoint(Supervised.ToSave(trainer).Parts, new DiskSaver("ckpt"), nSaved: 2);</code></example>
     /// <exception cref="ArgumentException"><paramref name="trainer"/> was not made by <c>CreateTrainer</c>.</exception>
     public static TrainingState ToSave(Engine trainer) => TrainingStates.TryGetValue(trainer, out var state)
         ? state

@@ -31,21 +31,22 @@ public sealed class CheckpointCommandTests : IDisposable
     public async Task Fit_OnAStopSignal_SavesAResumableCheckpointExitsWithTheSignalsCode_AndResumesToTheSameWeights(string framework, int signal, int expectedCode)
     {
         using var baseline = ChildFit.Start(Fit(framework, Path.Combine(temp, "full")));
-        Assert.Equal(0, baseline.WaitForExit(TimeSpan.FromMinutes(2)));
+        Assert.True(baseline.WaitForExit(TimeSpan.FromMinutes(2)) == 0, $"uninterrupted run failed:\n{baseline.Output}\n{baseline.Error}");
 
         string runDir = Path.Combine(temp, "stopped");
         using (var child = ChildFit.Start(Fit(framework, runDir, "--ckpt-every-n-steps", "10")))
         {
             await WaitForFileAsync(Path.Combine(runDir, "last.ckpt"), child);
             child.Signal(signal);
-            Assert.Equal(expectedCode, child.WaitForExit(TimeSpan.FromMinutes(1)));
+            int code = child.WaitForExit(TimeSpan.FromMinutes(1));
+            Assert.True(code == expectedCode, $"exit code {code}, expected {expectedCode}:\n{child.Output}\n{child.Error}");
             Assert.Contains("--resume", child.Error);
         }
         using (var contents = CheckpointFile.Load(Path.Combine(runDir, "last.ckpt")))
             Assert.Contains("model", contents.Parts.Keys);
 
         using var resumed = ChildFit.Start(Fit(framework, runDir, "--resume", Path.Combine(runDir, "last.ckpt")));
-        Assert.Equal(0, resumed.WaitForExit(TimeSpan.FromMinutes(2)));
+        Assert.True(resumed.WaitForExit(TimeSpan.FromMinutes(2)) == 0, $"resumed run failed:\n{resumed.Output}\n{resumed.Error}");
 
         Assert.Equal(baseline.Json().GetProperty("weights_sha256").GetString(), resumed.Json().GetProperty("weights_sha256").GetString());
         Assert.Equal(140, resumed.Json().GetProperty("steps").GetInt64());
