@@ -1,3 +1,4 @@
+using Unified.Core.Distributed;
 using Unified.Core.State;
 using Unified.Core.Training;
 
@@ -36,8 +37,18 @@ public sealed class TrainingState : ICheckpointWriter
         return this;
     }
 
+    /// <summary>
+    /// The ranks that share this fit (the DDP seam): rank 0 writes each checkpoint and every rank waits at a barrier
+    /// until it is durable, so that no rank runs ahead of a save. Defaults to a single process.
+    /// </summary>
+    public IProcessGroup ProcessGroup { get; set; } = SingleProcessGroup.Instance;
+
     /// <inheritdoc />
-    public void Save(string path) => CheckpointFile.Save(path, parts);
+    public void Save(string path)
+    {
+        if (ProcessGroup.Rank == 0) CheckpointFile.Save(path, parts);
+        if (ProcessGroup.WorldSize > 1) ProcessGroup.Barrier();
+    }
 
     /// <summary>Restores every part from the checkpoint at <paramref name="path"/>.</summary>
     public void Restore(string path)
