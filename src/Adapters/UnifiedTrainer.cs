@@ -50,12 +50,17 @@ public sealed class UnifiedTrainer
             MaxEpochs = options.MaxEpochs,
             Seed = options.Seed,
             Accelerator = options.Accelerator,
+            Precision = options.Precision,
             AccumulateGradBatches = options.AccumulateGradBatches,
             GradientClipVal = options.GradientClipValue,
             GradientClipAlgorithm = options.GradientClipAlgorithm,
             LimitValBatches = options.Validate ? null : 0,
             MaxSteps = options.MaxSteps,
+            LogEveryNSteps = options.LogEveryNSteps,
+            Histograms = options.Histograms,
+            LoggerFactory = options.LoggerFactory,
         };
+        foreach (var logger in options.Loggers) trainerOptions.Loggers.Add(logger);
         if (options.OnStep is not null || options.OnEpoch is not null) trainerOptions.Callbacks.Add(new ReportingCallback(options));
         // After the reporting callback, so that an epoch is reported before its checkpoint is written.
         if (options.CheckpointDir is { } dir)
@@ -71,13 +76,19 @@ public sealed class UnifiedTrainer
     (IReadOnlyList<EpochResult>, long) FitIgnite(ITrainingModule module, IDataModule data, CancellationToken cancellationToken)
     {
         if (options.Seed is long seed) Core.Runtime.Seed.Everything(seed);
-        var trainer = Supervised.CreateTrainer(module, new SupervisedTrainerOptions
+        var trainerOptions = new SupervisedTrainerOptions
         {
             Accelerator = options.Accelerator,
+            Precision = options.Precision,
             GradientAccumulationSteps = options.AccumulateGradBatches,
             ClipGradient = options.GradientClipValue,
             ClipAlgorithm = options.GradientClipAlgorithm,
-        });
+            LogEveryNSteps = options.LogEveryNSteps,
+            Histograms = options.Histograms,
+            LoggerFactory = options.LoggerFactory,
+        };
+        foreach (var logger in options.Loggers) trainerOptions.Loggers.Add(logger);
+        var trainer = Supervised.CreateTrainer(module, trainerOptions);
         var toSave = Supervised.ToSave(trainer);
         var kernel = (StepKernel)toSave.Parts["kernel"];
         var history = new List<EpochResult>();
@@ -94,7 +105,8 @@ public sealed class UnifiedTrainer
             if (options.Validate && data.Validation is { } validation)
             {
                 var evaluator = Supervised.CreateEvaluator(module, options.Accelerator);
-                foreach (var (name, value) in evaluator.Run(validation, cancellationToken: cancellationToken).Metrics) metrics[name] = value;
+                // Into the trainer's state too, where its loggers read the epoch's metrics.
+                foreach (var (name, value) in evaluator.Run(validation, cancellationToken: cancellationToken).Metrics) metrics[name] = e.State.Metrics[name] = value;
             }
             var result = new EpochResult(e.State.Epoch - 1, kernel.GlobalStep, metrics);
             history.Add(result);

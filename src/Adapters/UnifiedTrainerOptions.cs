@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Unified.Core.Logging;
 using Unified.Core.Training;
 
 namespace Unified.Adapters;
@@ -26,6 +28,9 @@ public sealed class UnifiedTrainerOptions
     /// <summary><c>cpu</c>, <c>cuda</c> or <c>auto</c> (default).</summary>
     public string Accelerator { get; set; } = "auto";
 
+    /// <summary>Numerics of the step: <c>32-true</c> (default), <c>bf16-mixed</c>, <c>16-mixed</c>, <c>bf16-true</c>, <c>16-true</c>, <c>64-true</c>.</summary>
+    public string Precision { get; set; } = "32-true";
+
     /// <summary>Micro-batches per optimiser step.</summary>
     public int AccumulateGradBatches { get; set; } = 1;
 
@@ -44,6 +49,22 @@ public sealed class UnifiedTrainerOptions
     /// <summary>Called after every epoch (training and validation) with its result.</summary>
     public Action<EpochResult>? OnEpoch { get; set; }
 
+    /// <summary>
+    /// Experiment loggers (CSV, TensorBoard, MLflow), used the same way by both front-ends: hyper-parameters at the
+    /// start, every epoch's metrics (validation included) with <c>epoch</c> at the epoch's optimiser step, flushed
+    /// then, finished with the run's status. A logger that fails is a warning; training goes on.
+    /// </summary>
+    public IList<IExperimentLogger> Loggers { get; } = new List<IExperimentLogger>();
+
+    /// <summary>Log the step's loss as <c>train_loss_step</c> every this many optimiser steps (default 50); null or 0 for epochs only.</summary>
+    public int? LogEveryNSteps { get; set; } = 50;
+
+    /// <summary>Histograms of weights and gradients for the loggers; null for none.</summary>
+    public HistogramOptions? Histograms { get; set; }
+
+    /// <summary>Where the front-ends' <see cref="ILogger"/> events go (fit progress, logger warnings); null for none.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
     /// <summary>Throws when a value is out of range, naming the field and the allowed values.</summary>
     public void Check()
     {
@@ -53,6 +74,6 @@ public sealed class UnifiedTrainerOptions
         if (CheckpointEveryNSteps is < 1) throw new ArgumentOutOfRangeException(nameof(CheckpointEveryNSteps), CheckpointEveryNSteps, "CheckpointEveryNSteps must be a positive integer (or null).");
         if (CheckpointEveryNSteps is not null && CheckpointDir is null)
             throw new ArgumentException("CheckpointEveryNSteps needs CheckpointDir to say where checkpoints go.", nameof(CheckpointDir));
-        new StepOptions { AccumulateGradBatches = AccumulateGradBatches, GradientClipValue = GradientClipValue }.Validate();
+        new StepOptions { AccumulateGradBatches = AccumulateGradBatches, GradientClipValue = GradientClipValue, Precision = Precision }.Validate();
     }
 }

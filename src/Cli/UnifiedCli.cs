@@ -12,7 +12,7 @@ public static class UnifiedCli
     {
         var root = new RootCommand("Unified: train TorchSharp models through a Lightning-style or an Ignite-style front-end.")
         {
-            FitCommand.Create(output),
+            FitCommand.Create(output, error),
             BenchCommand.Create(output),
         };
         var parsed = root.Parse(args);

@@ -19,6 +19,8 @@ public sealed class Engine : IStateful
 {
     readonly Func<Engine, Batch, object?> process;
     readonly Dictionary<EventKind, List<(Event Event, Delegate Handler)>> handlers = [];
+    readonly List<Action<Exception?>> runEnd = [];
+    Exception? runFailure;
     bool terminate;
     // Epochs whose EpochCompleted has fired: with Iteration it tells a mid-epoch save from an end-of-epoch one.
     int epochsCompleted;
@@ -56,6 +58,15 @@ public sealed class Engine : IStateful
     /// <summary>Stops the run after the current iteration; <see cref="EventKind.EpochCompleted"/> and <see cref="EventKind.Completed"/> still fire.</summary>
     public void Terminate() => terminate = true;
 
+    /// <summary>Runs <paramref name="action"/> whenever <see cref="Run"/> returns or throws (the trainer factories restore weights here).</summary>
+    internal void OnRunEnd(Action action) => runEnd.Add(_ => action());
+
+    /// <summary>
+    /// Runs <paramref name="action"/> whenever <see cref="Run"/> returns or throws, with the exception that ended the
+    /// run (also one that <see cref="EventKind.ExceptionRaised"/> handlers handled), or null when it completed.
+    /// </summary>
+    internal void OnRunEnd(Action<Exception?> action) => runEnd.Add(action);
+
     /// <summary>
     /// Runs <paramref name="data"/> for <paramref name="maxEpochs"/> epochs and returns the final state. After
     /// <see cref="LoadStateDict"/>, the run continues from the loaded iteration (mid-epoch included: the epoch's
@@ -76,7 +87,7 @@ public sealed class Engine : IStateful
         (State.Iteration, State.Epoch, State.MaxEpochs, State.EpochLength) = (iteration, completed, maxEpochs, data.Count);
         epochsCompleted = completed;
         State.Metrics.Clear();
-        terminate = false;
+        (terminate, runFailure) = (false, null);
         var run = Stopwatch.StartNew();
         try
         {
@@ -105,6 +116,10 @@ public sealed class Engine : IStateful
             State.RunSeconds = run.Elapsed.TotalSeconds;
             Fire(EventKind.Completed);
         }
+        catch (Exception e) when (Remember(e))
+        {
+            throw; // not reached: Remember only looks
+        }
         catch (OperationCanceledException)
         {
             ReleaseIteration();
@@ -118,6 +133,7 @@ public sealed class Engine : IStateful
         finally
         {
             ReleaseIteration();
+            foreach (var action in runEnd) action(runFailure);
         }
         return State;
     }
@@ -151,6 +167,13 @@ public sealed class Engine : IStateful
             throw new InvalidDataException($"Engine state (iteration {iteration}, {completed} epochs completed of {length} iterations) is inconsistent.");
         resumeFrom = (iteration, completed);
         (State.Iteration, State.Epoch, State.EpochLength, State.MaxEpochs) = (iteration, completed, length, state.Value<int>("max_epochs"));
+    }
+
+    // An exception filter sees the exception before any handler runs, and before finally blocks unwind.
+    bool Remember(Exception e)
+    {
+        runFailure = e;
+        return false;
     }
 
     /// <summary>Replaces the current batch (e.g. with its copy on the device); the engine disposes it like any batch.</summary>

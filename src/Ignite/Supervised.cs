@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using TorchSharp;
 using Unified.Core.Checkpointing;
 using Unified.Core.Accelerators;
+using Unified.Core.Logging;
 using Unified.Core.Metrics;
 using Unified.Core.Training;
 using static TorchSharp.torch;
@@ -22,28 +23,62 @@ public static class Supervised
     {
         options ??= new SupervisedTrainerOptions();
         var step = options.StepOptions();
+        var recording = options.RecorderOptions();
         var device = Accelerator.Resolve(options.Accelerator).Device;
-        module.Network.to(device);
-        var kernel = new StepKernel(module.Network, module.ConfigureOptimizers(), step);
+        var kernel = StepKernel.Create(module, device, step);
+        FitRecorder? recorder = null;
+        int? finishedEpoch = null;
         var engine = new Engine((engine, batch) =>
         {
             var onDevice = batch.MoveTo(device);
             engine.ReplaceBatch(onDevice);
             int index = engine.State.EpochIteration - 1;
-            return kernel.Step(() => module.TrainingStep(onDevice, index), isLastInEpoch: index + 1 == engine.State.EpochLength);
+            long start = FitRecorder.StepStarting();
+            var loss = kernel.Step(() => module.TrainingStep(onDevice, index), isLastInEpoch: index + 1 == engine.State.EpochLength);
+            recorder?.StepCompleted(start, loss, onDevice.Size, kernel.GlobalStep);
+            return loss;
         });
         engine.CanInterrupt = _ => kernel.AtStepBoundary;
         TrainingStates.Add(engine, new TrainingState(module, kernel).Add("trainer", engine));
+        // An epoch is recorded once all its EpochCompleted handlers ran (validation included): at the next epoch's
+        // start or at the end of the run.
+        void RecordFinishedEpoch(Engine e)
+        {
+            if (finishedEpoch is not int epoch) return;
+            finishedEpoch = null;
+            recorder?.EpochCompleted(new EpochResult(epoch, kernel.GlobalStep, new Dictionary<string, double>(e.State.Metrics, StringComparer.Ordinal)));
+        }
+        engine.On(Events.Started, e =>
+        {
+            recorder = new FitRecorder(recording);
+            recorder.FitStarted(module, kernel, e.State.MaxEpochs, e.State.EpochLength);
+        });
         engine.On(Events.EpochStarted, e =>
         {
+            RecordFinishedEpoch(e);
             // A run resumed mid-epoch keeps the running means restored from the checkpoint.
             if (e.State.Iteration == (long)(e.State.Epoch - 1) * e.State.EpochLength) module.Logged.Reset();
             module.Network.train();
+            recorder?.EpochStarted(e.State.Epoch - 1);
         });
         engine.On(Events.EpochCompleted, e =>
         {
             kernel.EpochEnd(e.State.Epoch - 1);
             CopyLogged(module, e);
+            finishedEpoch = e.State.Epoch - 1;
+        });
+        engine.OnRunEnd(failure =>
+        {
+            kernel.Finish();
+            if (recorder is null) return;
+            if (failure is null)
+            {
+                RecordFinishedEpoch(engine);
+                recorder.FitCompleted();
+            }
+            else recorder.FitFailed(failure);
+            recorder.Dispose();
+            (recorder, finishedEpoch) = (null, null);
         });
         return engine;
     }
@@ -91,6 +126,7 @@ public static class Supervised
             CopyLogged(module, e);
             module.Network.train();
         });
+        TraceAsValidation(engine);
         return engine;
     }
 
@@ -112,7 +148,21 @@ public static class Supervised
         engine.On(Events.Started, _ => model.eval());
         engine.On(Events.Completed, _ => model.train());
         foreach (var (name, metric) in metrics) metric.Attach(engine, name, usage: MetricUsage.Run);
+        TraceAsValidation(engine);
         return engine;
+    }
+
+    // Each run of an evaluator is a "validation" span (a child of the trainer's span when run from its handlers).
+    static void TraceAsValidation(Engine engine)
+    {
+        System.Diagnostics.Activity? span = null;
+        engine.On(Events.Started, _ => span = FitRecorder.StartValidation("ignite"));
+        engine.OnRunEnd(failure =>
+        {
+            if (failure is not null) span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, failure.Message);
+            span?.Dispose();
+            span = null;
+        });
     }
 
     static void CopyLogged(ITrainingModule module, Engine engine)

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Unified.Core.Logging;
 using Unified.Core.Training;
 
 namespace Unified.Ignite;
@@ -8,6 +10,12 @@ public sealed class SupervisedTrainerOptions
     /// <summary><c>cpu</c>, <c>cuda</c> or <c>auto</c> (default).</summary>
     public string Accelerator { get; set; } = "auto";
 
+    /// <summary>
+    /// Numerics of the step (Ignite's <c>amp_mode</c> and <c>scaler</c>): <c>32-true</c> (default), <c>bf16-mixed</c>,
+    /// <c>16-mixed</c> (with a dynamic loss scaler), <c>bf16-true</c>, <c>16-true</c>, <c>64-true</c>.
+    /// </summary>
+    public string Precision { get; set; } = "32-true";
+
     /// <summary>Micro-batches per optimiser step (Ignite's <c>gradient_accumulation_steps</c>).</summary>
     public int GradientAccumulationSteps { get; set; } = 1;
 
@@ -17,9 +25,40 @@ public sealed class SupervisedTrainerOptions
     /// <summary>Clip by norm (default) or by value.</summary>
     public GradientClipAlgorithm ClipAlgorithm { get; set; } = GradientClipAlgorithm.Norm;
 
+    /// <summary>
+    /// Experiment loggers the trainer records to, as the Lightning trainer does: the module's hyper-parameters at the
+    /// start, <c>State.Metrics</c> with <c>epoch</c> at every epoch's end (after the epoch's <c>EpochCompleted</c>
+    /// handlers, so that validation metrics copied there are included), finished with the run's status. For custom
+    /// logging on any engine, attach handlers instead (<see cref="LoggerHandlers"/>).
+    /// </summary>
+    public IList<IExperimentLogger> Loggers { get; } = new List<IExperimentLogger>();
+
+    /// <summary>Log the step's loss as <c>train_loss_step</c> every this many optimiser steps (default 50); null or 0 for epochs only.</summary>
+    public int? LogEveryNSteps { get; set; } = 50;
+
+    /// <summary>Histograms of weights and gradients for <see cref="Loggers"/>; null for none.</summary>
+    public HistogramOptions? Histograms { get; set; }
+
+    /// <summary>Where the trainer's <see cref="ILogger"/> events go; null for none.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    internal FitRecorderOptions RecorderOptions()
+    {
+        var recorder = new FitRecorderOptions
+        {
+            Framework = "ignite",
+            Loggers = [.. Loggers],
+            LogEveryNSteps = LogEveryNSteps,
+            Histograms = Histograms,
+            LoggerFactory = LoggerFactory,
+        };
+        recorder.Validate();
+        return recorder;
+    }
+
     internal StepOptions StepOptions()
     {
-        var step = new StepOptions { AccumulateGradBatches = GradientAccumulationSteps, GradientClipValue = ClipGradient, GradientClipAlgorithm = ClipAlgorithm };
+        var step = new StepOptions { AccumulateGradBatches = GradientAccumulationSteps, GradientClipValue = ClipGradient, GradientClipAlgorithm = ClipAlgorithm, Precision = Precision };
         step.Validate(nameof(GradientAccumulationSteps), nameof(ClipGradient));
         return step;
     }

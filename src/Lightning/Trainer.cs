@@ -3,6 +3,7 @@ using Unified.Core.Accelerators;
 using Unified.Core.Checkpointing;
 using Unified.Core.Data;
 using Unified.Core.Distributed;
+using Unified.Core.Logging;
 using Unified.Core.Runtime;
 using Unified.Core.State;
 using Unified.Core.Training;
@@ -57,8 +58,8 @@ public sealed class Trainer
         TorchRuntime.Initialize();
         if (options.Seed is long seed) Seed.Everything(seed);
         var device = Accelerator.Resolve(options.Accelerator).Device;
-        module.Network.to(device);
-        var kernel = new StepKernel(module.Network, module.ConfigureOptimizers(), options.StepOptions());
+        using var kernel = StepKernel.Create(module, device, options.StepOptions());
+        using var recorder = new FitRecorder(options.RecorderOptions());
         var lightning = module as LightningModule;
         int batches = data.Train.Count;
         history.Clear();
@@ -72,6 +73,7 @@ public sealed class Trainer
         (int startEpoch, int startBatch) = (loop.Epoch, loop.BatchesDone);
 
         var progress = new TrainerProgress(startEpoch, options.MaxEpochs, startBatch, batches, GlobalStep) { Checkpoint = state };
+        recorder.FitStarted(module, kernel, options.MaxEpochs, batches);
         lightning?.OnFitStart();
         Each(c => c.OnFitStart(progress, module));
         try
@@ -83,6 +85,7 @@ public sealed class Trainer
                 // A resumed epoch keeps the running means restored from the checkpoint.
                 if (first == 0) module.Logged.Reset();
                 module.Network.train();
+                recorder.EpochStarted(epoch);
                 lightning?.OnTrainEpochStart(epoch);
                 Each(c => c.OnTrainEpochStart(progress, module));
 
@@ -93,32 +96,38 @@ public sealed class Trainer
                     using var batch = raw.MoveTo(device);
                     if (kernel.AtStepBoundary) stop.ThrowIfRequested(cancellationToken);
                     int i = index++;
+                    long start = FitRecorder.StepStarting();
                     using var loss = kernel.Step(() => module.TrainingStep(batch, i), isLastInEpoch: index == batches);
                     (loop.BatchesDone, loop.GlobalStep) = (index, kernel.GlobalStep);
+                    recorder.StepCompleted(start, loss, batch.Size, kernel.GlobalStep);
                     progress = progress with { BatchIndex = i, GlobalStep = GlobalStep = kernel.GlobalStep };
                     foreach (var callback in options.Callbacks) callback.OnTrainBatchEnd(progress, module, loss, batch.Size);
                     // Reaching max steps mid-epoch ends the epoch early; its end (scheduler, validation, callbacks) still runs.
                     if (MaxStepsReached(kernel)) break;
                 }
                 kernel.EpochEnd(epoch);
-                Validate(module, data.Validation, device);
+                using (recorder.BeginValidation(epoch)) Validate(module, data.Validation, device);
 
                 var result = new EpochResult(epoch, kernel.GlobalStep, module.Logged.Compute());
                 history.Add(result);
+                recorder.EpochCompleted(result);
                 (loop.Epoch, loop.BatchesDone, loop.GlobalStep) = (epoch + 1, 0, kernel.GlobalStep);
                 loop.Metrics = result.Metrics;
                 lightning?.OnTrainEpochEnd(result);
                 Each(c => c.OnTrainEpochEnd(progress, module, result));
             }
             if (history.Count == 0 && loop.Metrics.Count > 0) history.Add(new EpochResult(loop.Epoch - 1, kernel.GlobalStep, loop.Metrics));
+            recorder.FitCompleted();
         }
         catch (Exception e)
         {
+            recorder.FitFailed(e);
             Each(c => c.OnException(progress, module, e));
             throw;
         }
         finally
         {
+            kernel.Finish();
             lightning?.OnFitEnd();
             Each(c => c.OnFitEnd(progress, module));
         }

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Logging;
 using Unified.Core.Accelerators;
+using Unified.Core.Logging;
 using Unified.Core.Training;
 
 namespace Unified.Lightning;
@@ -18,6 +20,9 @@ public sealed class TrainerOptions
     /// <summary><c>cpu</c>, <c>cuda</c> or <c>auto</c> (default).</summary>
     public string Accelerator { get; set; } = "auto";
 
+    /// <summary>Lightning's <c>precision</c>: <c>32-true</c> (default), <c>bf16-mixed</c>, <c>16-mixed</c>, <c>bf16-true</c>, <c>16-true</c>, <c>64-true</c>.</summary>
+    public string Precision { get; set; } = "32-true";
+
     /// <summary>Micro-batches per optimiser step (Lightning's <c>accumulate_grad_batches</c>).</summary>
     public int AccumulateGradBatches { get; set; } = 1;
 
@@ -33,6 +38,23 @@ public sealed class TrainerOptions
     /// <summary>Callbacks, called in order.</summary>
     public IList<Callback> Callbacks { get; } = new List<Callback>();
 
+    /// <summary>
+    /// Experiment loggers (Lightning's <c>logger</c>): the module's hyper-parameters at the start, every epoch's
+    /// logged means with <c>epoch</c> at the epoch's global step, flushed then, finished with the run's status (also
+    /// when the fit fails). Only rank 0 logs. A logger that fails is a warning; training goes on.
+    /// </summary>
+    /// <example><code>options.Loggers.Add(new TensorBoardLogger(new TensorBoardLoggerOptions { SaveDir = "logs" }));</code></example>
+    public IList<IExperimentLogger> Loggers { get; } = new List<IExperimentLogger>();
+
+    /// <summary>Log the step's loss as <c>train_loss_step</c> every this many optimiser steps (Lightning's <c>log_every_n_steps</c>, default 50); null or 0 for epochs only.</summary>
+    public int? LogEveryNSteps { get; set; } = 50;
+
+    /// <summary>Histograms of weights and gradients for the loggers; null for none.</summary>
+    public HistogramOptions? Histograms { get; set; }
+
+    /// <summary>Where the trainer's <see cref="ILogger"/> events go (fit started, epoch completed, logger warnings); null for none.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
     /// <summary>Throws when a value is out of range, naming the field and the allowed values.</summary>
     public void Validate()
     {
@@ -41,12 +63,23 @@ public sealed class TrainerOptions
         if (LimitValBatches is < 0) throw new ArgumentOutOfRangeException(nameof(LimitValBatches), LimitValBatches, "LimitValBatches must be 0 or more (or null for all).");
         Core.Accelerators.Accelerator.ThrowIfUnknown(Accelerator, nameof(Accelerator));
         StepOptions().Validate(nameof(AccumulateGradBatches), nameof(GradientClipVal));
+        RecorderOptions().Validate();
     }
+
+    internal FitRecorderOptions RecorderOptions() => new()
+    {
+        Framework = "lightning",
+        Loggers = [.. Loggers],
+        LogEveryNSteps = LogEveryNSteps,
+        Histograms = Histograms,
+        LoggerFactory = LoggerFactory,
+    };
 
     internal StepOptions StepOptions() => new()
     {
         AccumulateGradBatches = AccumulateGradBatches,
         GradientClipValue = GradientClipVal,
         GradientClipAlgorithm = GradientClipAlgorithm,
+        Precision = Precision,
     };
 }

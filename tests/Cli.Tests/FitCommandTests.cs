@@ -53,6 +53,20 @@ public sealed class FitCommandTests : IDisposable
     }
 
     [Fact]
+    public void Fit_InBf16Mixed_ReportsThePrecisionAndFlatMemoryPerEpoch()
+    {
+        var run = CliRun.Of("fit", "--precision", "bf16-mixed", "--epochs", "2", "--json", "--run-dir", RunDir("bf16"));
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        var json = run.Json();
+        Assert.Equal("bf16-mixed", json.GetProperty("precision").GetString());
+        Assert.True(json.GetProperty("val_accuracy").GetDouble() >= 0.90, run.Output);
+        var memory = json.GetProperty("epoch_memory").EnumerateArray().ToList();
+        Assert.Equal(2, memory.Count);
+        Assert.Equal(memory[0].GetProperty("live_tensors").GetInt64(), memory[1].GetProperty("live_tensors").GetInt64());
+    }
+
+    [Fact]
     public void Fit_WritesASafetensorsCheckpointAndTheConfigIntoTheRunDirectory()
     {
         var json = CliRun.Of("fit", "--epochs", "1", "--json", "--run-dir", RunDir("ckpt")).Json();
@@ -78,6 +92,7 @@ public sealed class FitCommandTests : IDisposable
     [InlineData("--batch-size", "-5", "--batch-size")]
     [InlineData("--lr", "0", "--lr")]
     [InlineData("--accelerator", "tpu", "cpu, cuda, auto")]
+    [InlineData("--precision", "fp8", "32-true, bf16-mixed, 16-mixed, bf16-true, 16-true, 64-true")]
     [InlineData("--epochs", "three", "three")]
     public void Fit_WithAnInvalidValue_ExitsWithTwoAndNamesIt(string option, string value, string expected)
     {

@@ -14,6 +14,7 @@ public static class BenchCommand
     {
         var command = new Command("bench", "Benchmarks against a hand-written TorchSharp loop.");
         command.Subcommands.Add(Overhead(output));
+        command.Subcommands.Add(PrecisionCommand(output));
         command.Subcommands.Add(RawStep(output));
         return command;
     }
@@ -38,6 +39,30 @@ public static class BenchCommand
                 $"raw {report.RawSeconds:F3} s  lightning {report.LightningSeconds:F3} s (x{report.LightningRatio:F3})  ignite {report.IgniteSeconds:F3} s (x{report.IgniteRatio:F3})  per epoch of {report.StepsPerEpoch} steps, median of {r}"));
             if (report.StepMsMallocDefault is double before && report.StepMsMallocTuned is double after)
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"raw step: {before:F2} ms with glibc's default malloc, {after:F2} ms tuned (x{before / after:F2})"));
+            if (parsed.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(report, Json));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    static Command PrecisionCommand(TextWriter output)
+    {
+        var rounds = new Option<int>("--rounds") { Description = "Interleaved rounds (raw, 32-true, bf16-mixed) per model, at least 3.", DefaultValueFactory = _ => 5 };
+        var threads = new Option<int>("--threads") { Description = "libtorch threads.", DefaultValueFactory = _ => 1 };
+        var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
+        var command = new Command("precision", "Time one epoch of the digits MLP and CNN in 32-true and bf16-mixed, beside the hand-written fp32 loop.")
+        {
+            rounds, threads, json,
+        };
+        command.SetAction(parsed =>
+        {
+            int r = parsed.GetValue(rounds), t = parsed.GetValue(threads);
+            if (r < 3) throw new UsageException($"--rounds must be at least 3; got {r}.");
+            if (t < 1) throw new UsageException($"--threads must be a positive integer; got {t}.");
+            var report = PrecisionBenchmark.Run(r, t);
+            foreach (var (model, timing) in new[] { ("mlp", report.Mlp), ("cnn", report.Cnn) })
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{model}: raw fp32 {timing.RawSeconds:F3} s  32-true {timing.Fp32Seconds:F3} s  bf16-mixed {timing.Bf16MixedSeconds:F3} s  (bf16 speed-up x{timing.Bf16Speedup:F2}, median of {r})"));
             if (parsed.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(report, Json));
             return ExitCodes.Success;
         });

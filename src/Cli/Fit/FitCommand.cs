@@ -6,8 +6,8 @@ namespace Unified.Cli.Fit;
 /// <summary><c>unified fit</c>: trains a digit classifier through either front-end.</summary>
 public static class FitCommand
 {
-    /// <summary>Builds the command; results go to <paramref name="output"/>.</summary>
-    public static Command Create(TextWriter output)
+    /// <summary>Builds the command; results go to <paramref name="output"/>, warnings to <paramref name="error"/>.</summary>
+    public static Command Create(TextWriter output, TextWriter error)
     {
         var framework = new Option<string>("--framework") { Description = "Front-end: lightning or ignite.", DefaultValueFactory = _ => Frameworks.Lightning };
         var model = new Option<string>("--model") { Description = "Model: mlp (784-256-10) or cnn.", DefaultValueFactory = _ => "mlp" };
@@ -18,17 +18,24 @@ public static class FitCommand
         var seed = new Option<long>("--seed") { Description = "Seed of weights and data order.", DefaultValueFactory = _ => 42 };
         var accelerator = new Option<string>("--accelerator") { Description = "cpu, cuda or auto.", DefaultValueFactory = _ => "cpu" };
         var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: one per core)." };
+        var precision = new Option<string>("--precision") { Description = $"Numerics: {string.Join(", ", Core.Numerics.PrecisionPlugins.Names)}.", DefaultValueFactory = _ => "32-true" };
         var accumulate = new Option<int>("--accumulate") { Description = "Micro-batches per optimiser step.", DefaultValueFactory = _ => 1 };
         var clipGrad = new Option<double?>("--clip-grad") { Description = "Clip gradients to this total norm." };
         var maxSteps = new Option<long?>("--max-steps") { Description = "Stop after this many optimiser steps (the epoch's end still runs)." };
         var ckptEvery = new Option<int?>("--ckpt-every-n-steps") { Description = "Also write a resumable last.ckpt every N optimiser steps (always after every epoch)." };
         var resume = new Option<string?>("--resume") { Description = "Resume from this checkpoint, up to the same --epochs / --max-steps as an uninterrupted run." };
         var runDir = new Option<string?>("--run-dir") { Description = "Run folder (default: runs/version_N)." };
+        var logger = new Option<string[]>("--logger")
+        {
+            Description = "Experiment logger besides csv (metrics.csv and hparams.yaml, always written into the run folder): tensorboard " +
+                "(events.out.tfevents.* in the run folder) or mlflow (the tracking server in MLFLOW_TRACKING_URI). Repeat for several.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
 
         var command = new Command("fit", "Train a digit classifier (defaults: MLP, 3 epochs, bundled digits).")
         {
-            framework, model, data, epochs, batchSize, lr, seed, accelerator, threads, accumulate, clipGrad, maxSteps, ckptEvery, resume, runDir, json,
+            framework, model, data, epochs, batchSize, lr, seed, accelerator, threads, precision, accumulate, clipGrad, maxSteps, ckptEvery, resume, runDir, logger, json,
         };
         command.SetAction(parsed =>
         {
@@ -43,12 +50,15 @@ public static class FitCommand
                 Seed = parsed.GetValue(seed),
                 Accelerator = parsed.GetValue(accelerator)!.Trim().ToLowerInvariant(),
                 Threads = parsed.GetValue(threads),
+                Precision = parsed.GetValue(precision)!,
                 Accumulate = parsed.GetValue(accumulate),
                 ClipGrad = parsed.GetValue(clipGrad),
                 MaxSteps = parsed.GetValue(maxSteps),
                 CkptEveryNSteps = parsed.GetValue(ckptEvery),
                 Resume = parsed.GetValue(resume),
                 RunDir = parsed.GetValue(runDir),
+                Loggers = (parsed.GetValue(logger) ?? []).SelectMany(l => l.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                    .Select(l => l.ToLowerInvariant()).ToList(),
                 Json = parsed.GetValue(json),
             };
             settings.Validate();
@@ -56,7 +66,7 @@ public static class FitCommand
             using var signals = new StopSignals();
             try
             {
-                var report = FitRunner.Run(settings, output, signals.Token);
+                var report = FitRunner.Run(settings, output, error, signals.Token);
                 if (settings.Json) output.WriteLine(report.ToJson());
                 return ExitCodes.Success;
             }

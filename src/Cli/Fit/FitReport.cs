@@ -20,6 +20,7 @@ public sealed record FitReport(
     string Checkpoint,
     string RunDir,
     double PeakRssMb,
+    IReadOnlyList<EpochMemory> EpochMemory,
     long Seed,
     int BatchSize,
     double Lr)

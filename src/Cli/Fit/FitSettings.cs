@@ -34,6 +34,9 @@ public sealed record FitSettings
     /// <summary>libtorch intra-op threads; null for libtorch's default.</summary>
     public int? Threads { get; init; }
 
+    /// <summary>Numerics of the step, e.g. 32-true or bf16-mixed.</summary>
+    public string Precision { get; init; } = "32-true";
+
     /// <summary>Micro-batches per optimiser step.</summary>
     public int Accumulate { get; init; } = 1;
 
@@ -52,6 +55,9 @@ public sealed record FitSettings
     /// <summary>Run folder; null creates runs/version_N (or, with a resume, the checkpoint's folder).</summary>
     public string? RunDir { get; init; }
 
+    /// <summary>Experiment loggers writing into the run folder: <c>csv</c>, <c>tensorboard</c>, <c>mlflow</c> (lower case, no repeats).</summary>
+    public IReadOnlyList<string> Loggers { get; init; } = [];
+
     /// <summary>Print the result as one JSON line at the end.</summary>
     public bool Json { get; init; }
 
@@ -61,6 +67,10 @@ public sealed record FitSettings
         Require(Frameworks.Names.Contains(Framework), $"--framework '{Framework}' is not known; use one of: {string.Join(", ", Frameworks.Names)}.");
         Require(DigitsModels.Names.Contains(Model), $"--model '{Model}' is not known; use one of: {string.Join(", ", DigitsModels.Names)}.");
         Require(Core.Accelerators.Accelerator.Names.Contains(Accelerator), $"--accelerator '{Accelerator}' is not known; use one of: {string.Join(", ", Core.Accelerators.Accelerator.Names)}.");
+        foreach (string logger in Loggers)
+            Require(FitLoggers.Names.Contains(logger), $"--logger '{logger}' is not known; use one of: {string.Join(", ", FitLoggers.Names)} (repeat --logger for several).");
+        Require(Loggers.Distinct().Count() == Loggers.Count, $"--logger lists '{Loggers.GroupBy(l => l).FirstOrDefault(g => g.Count() > 1)?.Key}' twice; give each logger once.");
+        Require(Core.Numerics.PrecisionPlugins.Names.Contains(Precision), $"--precision '{Precision}' is not known; use one of: {string.Join(", ", Core.Numerics.PrecisionPlugins.Names)}.");
         Require(Epochs >= 1, $"--epochs must be a positive integer; got {Epochs}.");
         Require(BatchSize >= 1, $"--batch-size must be a positive integer; got {BatchSize}.");
         Require(LearningRate > 0 && double.IsFinite(LearningRate), $"--lr must be a positive number; got {LearningRate}.");

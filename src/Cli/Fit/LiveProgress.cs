@@ -6,13 +6,22 @@ using Unified.Core.Training;
 
 namespace Unified.Cli.Fit;
 
-/// <summary>A Spectre.Console bar per epoch with loss and throughput; the loss is read (a device sync) at most 10 times a second.</summary>
-public sealed class LiveProgress(int maxEpochs, int batchesPerEpoch) : IFitProgress
+/// <summary>
+/// Spectre.Console bars on a terminal: one for the whole fit (elapsed time and ETA) and one per epoch with the live
+/// loss, the last epoch's metrics marked for the progress bar (<c>Log(..., progressBar: true)</c>) and throughput.
+/// The loss is read (a device sync) at most 10 times a second.
+/// </summary>
+public sealed class LiveProgress(IAnsiConsole console, int maxEpochs, int batchesPerEpoch, Func<IReadOnlyCollection<string>>? progressBarNames = null) : IFitProgress
 {
     readonly Stopwatch clock = new(), sinceRefresh = new();
     ProgressContext? context;
-    ProgressTask? task;
+    ProgressTask? fit, epoch;
     long samples;
+    string lastMetrics = "";
+
+    /// <summary>A display on the process's console.</summary>
+    public LiveProgress(int maxEpochs, int batchesPerEpoch, Func<IReadOnlyCollection<string>>? progressBarNames = null)
+        : this(AnsiConsole.Console, maxEpochs, batchesPerEpoch, progressBarNames) { }
 
     /// <summary>Whether the console is an interactive terminal that can show a live bar.</summary>
     public static bool IsSupported => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
@@ -21,15 +30,19 @@ public sealed class LiveProgress(int maxEpochs, int batchesPerEpoch) : IFitProgr
     public T Run<T>(Func<T> fit)
     {
         T result = default!;
-        AnsiConsole.Progress()
+        console.Progress()
             .AutoClear(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .HideCompleted(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
+                new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
                 context = ctx;
+                this.fit = ctx.AddTask(Description("fit", ""), maxValue: (double)maxEpochs * batchesPerEpoch);
                 clock.Start();
                 sinceRefresh.Start();
                 result = fit();
+                this.fit.StopTask();
             });
         return result;
     }
@@ -37,26 +50,34 @@ public sealed class LiveProgress(int maxEpochs, int batchesPerEpoch) : IFitProgr
     /// <inheritdoc />
     public void OnStep(StepReport step)
     {
-        task ??= context!.AddTask($"epoch {step.Epoch + 1}/{maxEpochs}", maxValue: batchesPerEpoch);
+        epoch ??= context!.AddTask(Description($"epoch {step.Epoch + 1}/{maxEpochs}", lastMetrics), maxValue: batchesPerEpoch);
         samples += step.BatchSize;
-        task.Increment(1);
+        epoch.Increment(1);
+        fit?.Increment(1);
         if (sinceRefresh.ElapsedMilliseconds < 100) return;
         sinceRefresh.Restart();
         float loss = step.Loss.item<float>();
-        task.Description = string.Create(CultureInfo.InvariantCulture,
-            $"epoch {step.Epoch + 1}/{maxEpochs}  loss {loss:F4}  {samples / clock.Elapsed.TotalSeconds:F0} samples/s");
+        epoch.Description = Description($"epoch {step.Epoch + 1}/{maxEpochs}", string.Create(CultureInfo.InvariantCulture,
+            $"loss {loss:F4}  {samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F0} samples/s"));
     }
 
     /// <inheritdoc />
-    public void OnEpoch(EpochResult epoch)
+    public void OnEpoch(EpochResult result)
     {
-        if (task is not null)
+        var names = progressBarNames?.Invoke();
+        lastMetrics = string.Join("  ", result.Metrics.Where(kv => names is null || names.Contains(kv.Key))
+            .Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:F4}")));
+        if (epoch is not null)
         {
-            task.Description = Markup.Escape(EpochLine.Format(epoch, maxEpochs, samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9)));
-            task.StopTask();
+            epoch.Description = Description($"epoch {result.Epoch + 1}/{maxEpochs}", string.Create(CultureInfo.InvariantCulture,
+                $"{lastMetrics}  {samples / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F0} samples/s"));
+            epoch.StopTask();
         }
-        task = null;
+        if (fit is not null) fit.Description = Description("fit", lastMetrics);
+        epoch = null;
         samples = 0;
         clock.Restart();
     }
+
+    static string Description(string what, string details) => Markup.Escape(details.Length == 0 ? what : $"{what}  {details}");
 }

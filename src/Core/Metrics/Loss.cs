@@ -4,10 +4,19 @@ namespace Unified.Core.Metrics;
 
 /// <summary>The sample-weighted mean of a mean-reduced loss function over batches, as Ignite's <c>Loss</c>.</summary>
 /// <example><code>var loss = new Loss((logits, y) => nn.functional.cross_entropy(logits, y));</code></example>
-public sealed class Loss(Func<Tensor, Tensor, Tensor> lossFunction) : Metric
+public sealed class Loss : Metric
 {
-    Tensor? sum;
-    long count;
+    readonly Func<Tensor, Tensor, Tensor> lossFunction;
+    readonly MetricState sum, count;
+
+    /// <summary>A loss metric over <paramref name="lossFunction"/>(predictions, targets), which must return a mean-reduced scalar.</summary>
+    public Loss(Func<Tensor, Tensor, Tensor> lossFunction)
+    {
+        ArgumentNullException.ThrowIfNull(lossFunction);
+        this.lossFunction = lossFunction;
+        sum = AddState("sum", []);
+        count = AddState("count", []);
+    }
 
     /// <inheritdoc />
     protected override void UpdateState(Tensor predictions, Tensor targets)
@@ -18,19 +27,10 @@ public sealed class Loss(Func<Tensor, Tensor, Tensor> lossFunction) : Metric
         var loss = lossFunction(predictions, targets);
         if (loss.numel() != 1)
             throw new ArgumentException($"The loss function returned shape [{string.Join(", ", loss.shape)}]; Loss needs a mean-reduced scalar.");
-        var weighted = loss.detach().mul(n);
-        sum = Accumulate(sum, weighted);
-        count += n;
+        sum.Add(loss.detach().reshape().to_type(ScalarType.Float64) * n);
+        count.Add(n);
     }
 
     /// <inheritdoc />
-    public override double Compute() => sum is null || count == 0 ? throw NothingToCompute() : sum.item<double>() / count;
-
-    /// <inheritdoc />
-    public override void Reset()
-    {
-        sum?.Dispose();
-        sum = null;
-        count = 0;
-    }
+    protected internal override Tensor ComputeState() => sum.Value / count.Value;
 }

@@ -10,12 +10,22 @@ using Unified.Core.Training;
 /// Cross-entropy classification with Adam: logs <c>train_loss</c> while training and <c>val_loss</c>,
 /// <c>val_accuracy</c> while validating. The model both front-ends train in <c>unified fit</c>.
 /// </summary>
-public sealed class ClassificationModule(nn.Module<Tensor, Tensor> network, double learningRate) : TrainingModule(network)
+public sealed class ClassificationModule : TrainingModule
 {
+    readonly nn.Module<Tensor, Tensor> network;
+
+    /// <summary>Wraps <paramref name="network"/>; records <c>learning_rate</c> in <see cref="TrainingModule.Hyperparameters"/>.</summary>
+    public ClassificationModule(nn.Module<Tensor, Tensor> network, double learningRate) : base(network)
+    {
+        this.network = network;
+        LearningRate = learningRate > 0 && double.IsFinite(learningRate)
+            ? learningRate
+            : throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "Learning rate must be a positive finite number.");
+        Hyperparameters["learning_rate"] = learningRate;
+    }
+
     /// <summary>Adam's learning rate.</summary>
-    public double LearningRate { get; } = learningRate > 0 && double.IsFinite(learningRate)
-        ? learningRate
-        : throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "Learning rate must be a positive finite number.");
+    public double LearningRate { get; }
 
     /// <inheritdoc />
     public override Tensor TrainingStep(Batch batch, int batchIndex)
@@ -29,8 +39,8 @@ public sealed class ClassificationModule(nn.Module<Tensor, Tensor> network, doub
     public override void ValidationStep(Batch batch, int batchIndex)
     {
         var logits = network.call(batch.Input);
-        Log("val_loss", nn.functional.cross_entropy(logits, batch.Target), batch.Size);
-        Log("val_accuracy", logits.argmax(1).eq(batch.Target).to_type(ScalarType.Float32).mean(), batch.Size);
+        Log("val_loss", nn.functional.cross_entropy(logits, batch.Target), batch.Size, progressBar: true);
+        Log("val_accuracy", logits.argmax(1).eq(batch.Target).to_type(ScalarType.Float32).mean(), batch.Size, progressBar: true);
     }
 
     /// <inheritdoc />

@@ -24,4 +24,10 @@ public interface ITrainingModule
 
     /// <summary>The optimiser (and optional learning-rate scheduler) for <see cref="Network"/>'s parameters.</summary>
     OptimizerConfig ConfigureOptimizers();
+
+    /// <summary>
+    /// Hyper-parameters that experiment loggers record when fitting starts (Lightning's <c>hparams</c>); numbers,
+    /// strings, booleans, enums and nested dictionaries of them. Empty unless the module says otherwise.
+    /// </summary>
+    IReadOnlyDictionary<string, object?> Hyperparameters => new Dictionary<string, object?>();
 }

@@ -1,73 +1,118 @@
+using System.Runtime.InteropServices;
 using TorchSharp;
+using TorchSharp.Modules;
+using Unified.Core.Distributed;
+using Unified.Core.Numerics;
 using Unified.Core.State;
 using static TorchSharp.torch;
 
 namespace Unified.Core.Training;
 
 /// <summary>
-/// The one place where an optimisation step happens, for both front-ends: forward closure → backward (loss divided
-/// by the accumulation count) → at an accumulation boundary: clip → optimiser step → step-interval scheduler → zero
-/// grad. One dispose scope per call, so step code needs no <c>using</c>; no host sync.
+/// The one place where an optimisation step happens, for both front-ends: forward closure (in the precision's dtype)
+/// → finite-loss check → backward of the scaled loss divided by the accumulation count → at an accumulation boundary:
+/// gradient sync → unscale and inf check → clip → optimiser step → step-interval scheduler → zero grad. One dispose
+/// scope per call, so step code needs no <c>using</c>.
 /// </summary>
-public sealed class StepKernel : IStateful
+public sealed class StepKernel : IStateful, IDisposable
 {
     readonly nn.Module network;
     readonly OptimizerConfig optimizers;
     readonly StepOptions options;
+    readonly IGradientSynchronizer? gradients;
     int pendingMicroBatches;
+    bool windowHasGradients;
 
-    /// <summary>Creates the kernel for <paramref name="network"/> stepped by <paramref name="optimizers"/>.</summary>
-    public StepKernel(nn.Module network, OptimizerConfig optimizers, StepOptions? options = null)
+    /// <summary>
+    /// The kernel for <paramref name="module"/> on <paramref name="device"/>: moves the network, applies the precision
+    /// (true precisions convert the network before <see cref="ITrainingModule.ConfigureOptimizers"/>), then configures
+    /// the optimisers. Front-ends create their kernel here.
+    /// </summary>
+    public static StepKernel Create(ITrainingModule module, Device device, StepOptions? options = null, IGradientSynchronizer? gradients = null)
     {
-        this.options = options ?? new StepOptions();
-        this.options.Validate();
-        optimizers.Validate();
-        (this.network, this.optimizers) = (network, optimizers);
+        options ??= new StepOptions();
+        options.Validate();
+        module.Network.to(device);
+        var precision = Core.Numerics.PrecisionPlugins.Create(options.Precision, device);
+        precision.ConnectModule(module.Network);
+        return new StepKernel(module.Network, module.ConfigureOptimizers(), options, gradients, precision);
     }
 
-    /// <summary>Optimiser steps taken (Lightning's <c>global_step</c>).</summary>
+    /// <summary>
+    /// Creates the kernel for <paramref name="network"/> stepped by <paramref name="optimizers"/> (created over the
+    /// network's parameters). True low precisions need <see cref="Create"/>, which converts the network first.
+    /// </summary>
+    public StepKernel(nn.Module network, OptimizerConfig optimizers, StepOptions? options = null, IGradientSynchronizer? gradients = null)
+        : this(network, optimizers, options ?? new StepOptions(), gradients, precision: null) { }
+
+    StepKernel(nn.Module network, OptimizerConfig optimizers, StepOptions options, IGradientSynchronizer? gradients, PrecisionPlugin? precision)
+    {
+        options.Validate();
+        optimizers.Validate();
+        (this.network, this.optimizers, this.options, this.gradients) = (network, optimizers, options, gradients);
+        Parameters = PinParameters(optimizers.Optimizer);
+        if (precision is null)
+        {
+            precision = Core.Numerics.PrecisionPlugins.Create(options.Precision, Parameters.Count > 0 ? Parameters[0].device : CPU);
+            precision.CheckParameters(Parameters);
+            precision.ConnectModule(network);
+        }
+        else precision.CheckParameters(Parameters);
+        Precision = precision;
+    }
+
+    /// <summary>The parameters the optimiser updates (fp32 masters under mixed precision), in module order.</summary>
+    public IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>The precision plugin.</summary>
+    public PrecisionPlugin Precision { get; }
+
+    /// <summary>Optimiser steps taken or skipped (Lightning's <c>global_step</c>).</summary>
     public long GlobalStep { get; private set; }
 
-    /// <summary>The optimiser and scheduler this kernel steps (their state goes into checkpoints).</summary>
+    /// <summary>Optimiser steps skipped: a non-finite gradient under 16-mixed, or only skipped losses in the window.</summary>
+    public long SkippedSteps { get; private set; }
+
+    /// <summary>The optimiser (and scheduler) the kernel steps, e.g. to read the learning rate.</summary>
     public OptimizerConfig Optimizers => optimizers;
 
     /// <summary>Whether no micro-batch gradients are pending: the moments at which a checkpoint captures everything.</summary>
     public bool AtStepBoundary => pendingMicroBatches == 0;
 
-    /// <summary>The kernel's counters (<c>global_step</c>).</summary>
-    /// <exception cref="InvalidOperationException">Micro-batch gradients are pending (not at a step boundary).</exception>
-    public StateDict StateDict()
-    {
-        if (!AtStepBoundary)
-            throw new InvalidOperationException($"{pendingMicroBatches} micro-batches of gradients are pending; save checkpoints at optimizer-step boundaries.");
-        var state = new StateDict();
-        state.Values["global_step"] = GlobalStep;
-        return state;
-    }
-
-    /// <inheritdoc />
-    public void LoadStateDict(StateDict state)
-    {
-        long step = state.Value<long>("global_step");
-        if (step < 0) throw new InvalidDataException($"The kernel state's global_step is {step}; it must not be negative.");
-        (GlobalStep, pendingMicroBatches) = (step, 0);
-    }
+    /// <summary>
+    /// Called before every optimiser step that happens, with the step's number (what <see cref="GlobalStep"/> is after
+    /// it): gradients are accumulated, synchronised and unscaled, not yet clipped (Lightning's
+    /// <c>on_before_optimizer_step</c>). Gradients live on <see cref="Parameters"/>. Use it for gradient histograms.
+    /// </summary>
+    public Action<long>? BeforeOptimizerStep { get; set; }
 
     /// <summary>
     /// Runs one micro-batch: <paramref name="forward"/> computes the loss; the optimiser steps when
     /// <see cref="StepOptions.AccumulateGradBatches"/> micro-batches have accumulated or when <paramref name="isLastInEpoch"/>.
     /// Returns the detached loss, owned by the caller.
     /// </summary>
+    /// <exception cref="NonFiniteLossException">The loss is NaN or infinite and <see cref="StepOptions.SkipNonFiniteLoss"/> is off.</exception>
     public Tensor Step(Func<Tensor> forward, bool isLastInEpoch = false)
     {
+        Precision.Activate();
         using var scope = NewDisposeScope();
-        Tensor loss = forward();
+        Tensor loss = InPrecision(forward);
         if (loss.numel() != 1)
             throw new InvalidOperationException($"The training step returned a tensor of shape [{string.Join(", ", loss.shape)}]; it must return the scalar loss.");
         int accumulate = options.AccumulateGradBatches;
-        (accumulate == 1 ? loss : loss / accumulate).backward();
-        pendingMicroBatches++;
-        if (pendingMicroBatches == accumulate || isLastInEpoch) OptimizerStep();
+        bool stepping = ++pendingMicroBatches == accumulate || isLastInEpoch;
+        if (IsUsable(loss))
+        {
+            gradients?.BeforeBackward(stepping);
+            InPrecision(() =>
+            {
+                Precision.ScaleLoss(accumulate == 1 ? loss : loss / accumulate).backward();
+                return loss;
+            });
+            Precision.AfterBackward();
+            windowHasGradients = true;
+        }
+        if (stepping) OptimizerStep();
         return loss.detach().MoveToOuterDisposeScope();
     }
 
@@ -78,19 +123,92 @@ public sealed class StepKernel : IStateful
             scheduler.step();
     }
 
+    /// <summary>
+    /// Gives the network the parameters the optimiser updates (mixed precision trains on a low-precision copy); the
+    /// loops call it when a fit ends. The next <see cref="Step"/> switches back.
+    /// </summary>
+    public void Finish() => Precision.Deactivate();
+
+    /// <inheritdoc />
+    /// <exception cref="InvalidOperationException">Micro-batch gradients are pending (not at a step boundary): they are not saved.</exception>
+    public StateDict StateDict()
+    {
+        if (!AtStepBoundary)
+            throw new InvalidOperationException($"{pendingMicroBatches} micro-batches of gradients are pending; save checkpoints at optimizer-step boundaries.");
+        var state = new StateDict().Add("precision", Precision.StateDict());
+        state.Values["global_step"] = GlobalStep;
+        state.Values["skipped_steps"] = SkippedSteps;
+        return state;
+    }
+
+    /// <inheritdoc />
+    public void LoadStateDict(StateDict state)
+    {
+        long step = state.Value<long>("global_step"), skipped = state.Value<long>("skipped_steps");
+        if (step < 0 || skipped < 0 || skipped > step) throw new InvalidDataException($"Saved step counters are inconsistent: global_step {step}, skipped_steps {skipped}.");
+        Precision.LoadStateDict(state.Part("precision"));
+        (GlobalStep, SkippedSteps, pendingMicroBatches, windowHasGradients) = (step, skipped, 0, false);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => Precision.Dispose();
+
+    static List<Parameter> PinParameters(optim.Optimizer optimizer)
+    {
+        // Optimisers keep the enumerable they were given; a lazy Network.parameters() would be re-read at every
+        // step and, under mixed precision, yield the compute copies instead of the fp32 masters.
+        foreach (var group in optimizer.ParamGroups.OfType<ParamGroup>()) group.Parameters = [.. group.Parameters];
+        return [.. optimizer.parameters()];
+    }
+
+    bool IsUsable(Tensor loss)
+    {
+        // One host sync; on CPU it costs a few microseconds. 16-mixed leaves overflow to its scaler instead.
+        if (!Precision.ChecksLossFiniteness || loss.isfinite().all().item<bool>()) return true;
+        if (options.SkipNonFiniteLoss) return false;
+        throw new NonFiniteLossException(loss.to_type(ScalarType.Float64).item<double>(), GlobalStep, pendingMicroBatches);
+    }
+
     void OptimizerStep()
     {
-        if (options.GradientClipValue is double clip)
+        bool stepped = false;
+        if (windowHasGradients)
         {
-            var parameters = network.parameters();
-            if (options.GradientClipAlgorithm == GradientClipAlgorithm.Norm) nn.utils.clip_grad_norm_(parameters, clip);
-            else nn.utils.clip_grad_value_(parameters, clip);
+            gradients?.AfterBackward();
+            stepped = Precision.PrepareStep(Parameters);
+            if (stepped)
+            {
+                BeforeOptimizerStep?.Invoke(GlobalStep + 1);
+                Clip();
+                optimizers.Optimizer.step();
+            }
+            Precision.AfterStep(stepped);
         }
-        optimizers.Optimizer.step();
         GlobalStep++;
-        if (optimizers is { Scheduler: { } scheduler, Interval: SchedulerInterval.Step } && GlobalStep % optimizers.Frequency == 0)
+        if (!stepped) SkippedSteps++;
+        // A skipped step must not advance the schedule (Lightning's AMP path does; that is a known bug).
+        else if (optimizers is { Scheduler: { } scheduler, Interval: SchedulerInterval.Step } && GlobalStep % optimizers.Frequency == 0)
             scheduler.step();
         optimizers.Optimizer.zero_grad();
-        pendingMicroBatches = 0;
+        (pendingMicroBatches, windowHasGradients) = (0, false);
+    }
+
+    void Clip()
+    {
+        if (options.GradientClipValue is not double clip) return;
+        if (options.GradientClipAlgorithm == GradientClipAlgorithm.Norm) nn.utils.clip_grad_norm_(Parameters, clip);
+        else nn.utils.clip_grad_value_(Parameters, clip);
+    }
+
+    Tensor InPrecision(Func<Tensor> run)
+    {
+        try { return run(); }
+        catch (ExternalException e) when (Precision.ComputeType is ScalarType.Float16 or ScalarType.BFloat16
+            && (e.Message.Contains("Half", StringComparison.Ordinal) || e.Message.Contains("BFloat16", StringComparison.Ordinal)))
+        {
+            throw new NotSupportedException(
+                $"An operation of the step does not support precision '{Precision.Name}' on this device: {e.Message.Split('\n')[0]} " +
+                "Use '32-true', or 'bf16-mixed' on CPU.", e);
+        }
     }
 }

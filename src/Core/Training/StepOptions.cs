@@ -1,3 +1,5 @@
+using Unified.Core.Numerics;
+
 namespace Unified.Core.Training;
 
 /// <summary>How the step kernel turns losses into optimiser steps.</summary>
@@ -12,12 +14,19 @@ public sealed class StepOptions
     /// <summary>Clip by total norm (default) or by value.</summary>
     public GradientClipAlgorithm GradientClipAlgorithm { get; set; } = GradientClipAlgorithm.Norm;
 
+    /// <summary>Numerics of the step: one of <see cref="PrecisionPlugins.Names"/>; default <c>32-true</c>.</summary>
+    public string Precision { get; set; } = "32-true";
+
+    /// <summary>Skip micro-batches whose loss is NaN or infinite instead of throwing <see cref="NonFiniteLossException"/>.</summary>
+    public bool SkipNonFiniteLoss { get; set; }
+
     /// <summary>
     /// Throws when a value is out of range, naming the field and the allowed values; a front-end passes the names its
     /// own options use for these two fields, so that the error speaks its users' vocabulary.
     /// </summary>
-    public void Validate(string accumulateName = nameof(AccumulateGradBatches), string clipName = nameof(GradientClipValue))
+    public void Validate(string accumulateName = nameof(AccumulateGradBatches), string clipName = nameof(GradientClipValue), string precisionName = nameof(Precision))
     {
+        Core.Numerics.PrecisionPlugins.ThrowIfUnknown(Precision, precisionName);
         if (AccumulateGradBatches < 1)
             throw new ArgumentOutOfRangeException(accumulateName, AccumulateGradBatches, $"{accumulateName} must be at least 1 batch.");
         if (GradientClipValue is double clip && !(clip > 0 && double.IsFinite(clip)))

@@ -12,6 +12,15 @@ public abstract class TrainingModule(nn.Module network) : ITrainingModule, IDisp
     /// <inheritdoc />
     public LoggedMetrics Logged { get; } = new();
 
+    /// <summary>
+    /// Hyper-parameters that experiment loggers record when fitting starts; set them in the constructor (Lightning's
+    /// <c>save_hyperparameters()</c> / <c>self.hparams</c>).
+    /// </summary>
+    /// <example><code>Hyperparameters["lr"] = learningRate;</code></example>
+    public IDictionary<string, object?> Hyperparameters { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
+
+    IReadOnlyDictionary<string, object?> ITrainingModule.Hyperparameters => (Dictionary<string, object?>)Hyperparameters;
+
     /// <inheritdoc />
     public abstract Tensor TrainingStep(Batch batch, int batchIndex);
 

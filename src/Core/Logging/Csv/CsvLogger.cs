@@ -1,0 +1,139 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Unified.Core.Checkpointing;
+using Unified.Core.Telemetry;
+
+namespace Unified.Core.Logging.Csv;
+
+/// <summary>
+/// Logs to <c>metrics.csv</c> and <c>hparams.yaml</c> in PyTorch Lightning's <c>CSVLogger</c> layout:
+/// <c>SaveDir/Name/version_N/</c>; one row per <see cref="LogMetrics"/> call; one column per key ever logged, sorted,
+/// <c>step</c> among them; empty cells for keys a row lacks; Python's number format; CRLF line ends (Python's
+/// <c>csv</c> module). Rows are kept in memory and appended at every <see cref="Flush"/>; a new key rewrites the
+/// file with the wider header (atomically).
+/// </summary>
+/// <example><code>var csv = new CsvLogger(new CsvLoggerOptions { SaveDir = "logs", Name = "mnist" }); // logs/mnist/version_0/metrics.csv</code></example>
+public sealed class CsvLogger : IExperimentLogger
+{
+    /// <summary>The metrics file name.</summary>
+    public const string MetricsFileName = "metrics.csv";
+
+    static readonly UTF8Encoding Utf8 = new(false);
+    readonly CsvLoggerOptions options;
+    readonly List<string> keys = [];
+    readonly List<Dictionary<string, string>> pending = [], written = [];
+    readonly Dictionary<string, object?> hyperparameters = new(StringComparer.Ordinal);
+    bool finished;
+
+    /// <summary>Resolves the run folder, creates it and checks that it is writable.</summary>
+    /// <exception cref="IOException">The folder cannot be created or written.</exception>
+    public CsvLogger(CsvLoggerOptions? options = null)
+    {
+        this.options = options ?? new CsvLoggerOptions();
+        if (this.options.FlushLogsEveryNSteps < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), this.options.FlushLogsEveryNSteps, "CsvLoggerOptions.FlushLogsEveryNSteps must be at least 1.");
+        LogDir = LogDirectory.Resolve(this.options.SaveDir, this.options.Name, this.options.Version);
+        LogDirectory.EnsureWritable(LogDir, Name);
+        MetricsFile = Path.Combine(LogDir, MetricsFileName);
+        if (File.Exists(MetricsFile))
+        {
+            (this.options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CsvLogger>().LogDirectoryNotEmpty(LogDir, MetricsFileName);
+            File.Delete(MetricsFile);
+        }
+    }
+
+    /// <inheritdoc />
+    public string Name => "csv";
+
+    /// <summary>The run folder (Lightning's <c>log_dir</c>).</summary>
+    public string LogDir { get; }
+
+    /// <summary>The full path of <c>metrics.csv</c>.</summary>
+    public string MetricsFile { get; }
+
+    /// <inheritdoc />
+    public void LogHyperparameters(IReadOnlyDictionary<string, object?> hyperparameters)
+    {
+        ArgumentNullException.ThrowIfNull(hyperparameters);
+        ThrowIfFinished();
+        foreach (var (key, value) in hyperparameters) this.hyperparameters[key] = value;
+        HparamsYaml.Write(Path.Combine(LogDir, HparamsYaml.FileName), this.hyperparameters);
+    }
+
+    /// <inheritdoc />
+    public void LogMetrics(IReadOnlyDictionary<string, double> metrics, long step)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        ThrowIfFinished();
+        var row = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in metrics)
+        {
+            string name = options.Prefix.Length > 0 ? options.Prefix + "-" + key : key;
+            // Lightning's trainer logs the epoch as a Python int; every other value is a float.
+            row[name] = name == "epoch" && value == Math.Floor(value) && Math.Abs(value) < 1e15
+                ? ((long)value).ToString(System.Globalization.CultureInfo.InvariantCulture)
+                : PythonFormat.Float(value);
+        }
+        row["step"] = step.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        pending.Add(row);
+        if ((step + 1) % options.FlushLogsEveryNSteps == 0) Flush();
+    }
+
+    /// <inheritdoc />
+    public void Flush()
+    {
+        if (pending.Count == 0) return;
+        var newKeys = pending.SelectMany(r => r.Keys).Distinct().Where(k => !keys.Contains(k)).ToList();
+        keys.AddRange(newKeys);
+        keys.Sort(StringComparer.Ordinal);
+        if (newKeys.Count > 0 || !File.Exists(MetricsFile))
+        {
+            // The header changes: write the whole file anew under the final name only once it is complete.
+            AtomicFile.Write(MetricsFile, stream =>
+            {
+                using var writer = new StreamWriter(stream, Utf8, leaveOpen: true);
+                WriteRow(writer, keys);
+                foreach (var row in written.Concat(pending)) WriteRow(writer, keys.Select(k => row.GetValueOrDefault(k, "")));
+            });
+        }
+        else
+        {
+            using var stream = new FileStream(MetricsFile, FileMode.Append, FileAccess.Write, FileShare.Read);
+            using var writer = new StreamWriter(stream, Utf8);
+            foreach (var row in pending) WriteRow(writer, keys.Select(k => row.GetValueOrDefault(k, "")));
+        }
+        written.AddRange(pending);
+        pending.Clear();
+    }
+
+    /// <inheritdoc />
+    public void Finish(RunStatus status)
+    {
+        if (finished) return;
+        Flush();
+        finished = true;
+    }
+
+    /// <summary>Writes what is buffered; a CSV file records no run status, so this is <see cref="Finish"/>.</summary>
+    public void Dispose() => Finish(RunStatus.Success);
+
+    void ThrowIfFinished()
+    {
+        if (finished) throw new InvalidOperationException($"The CSV logger of {LogDir} has finished; create a new logger for another run.");
+    }
+
+    // Python's csv.writer defaults: quote only when needed, double embedded quotes, "\r\n" after every row.
+    static void WriteRow(TextWriter writer, IEnumerable<string> cells)
+    {
+        bool first = true;
+        foreach (string cell in cells)
+        {
+            if (!first) writer.Write(',');
+            first = false;
+            if (cell.AsSpan().IndexOfAny(",\"\r\n") >= 0) writer.Write("\"" + cell.Replace("\"", "\"\"") + "\"");
+            else writer.Write(cell);
+        }
+        writer.Write("\r\n");
+    }
+}

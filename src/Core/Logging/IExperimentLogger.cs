@@ -1,0 +1,37 @@
+namespace Unified.Core.Logging;
+
+/// <summary>
+/// An experiment tracker that records a run's hyper-parameters and metrics (Lightning's <c>Logger</c>, Ignite's
+/// <c>BaseLogger</c>): CSV, TensorBoard or MLflow. Calls are buffered; <see cref="Flush"/> writes them out and
+/// <see cref="Finish"/> writes the rest and closes the run. In a multi-process run only rank 0 should log; the
+/// caller decides (see <see cref="FitRecorderOptions.ProcessGroup"/>).
+/// </summary>
+/// <example><code>
+/// using var csv = new CsvLogger(new CsvLoggerOptions { SaveDir = "logs" });
+/// csv.LogHyperparameters(new Dictionary&lt;string, object?&gt; { ["lr"] = 1e-3 });
+/// csv.LogMetrics(new Dictionary&lt;string, double&gt; { ["val_loss"] = 0.25 }, step: 100);
+/// csv.Finish(RunStatus.Success);
+/// </code></example>
+public interface IExperimentLogger : IDisposable
+{
+    /// <summary>A short name for messages (<c>csv</c>, <c>tensorboard</c>, <c>mlflow</c>).</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// Records the run's hyper-parameters: numbers, strings, booleans, enums, null, and nested dictionaries of them
+    /// (flattened with <c>/</c> where the format is flat). Other values are recorded as their <c>ToString()</c>.
+    /// </summary>
+    void LogHyperparameters(IReadOnlyDictionary<string, object?> hyperparameters);
+
+    /// <summary>Records scalar <paramref name="metrics"/> at <paramref name="step"/> (64-bit, e.g. the optimiser step).</summary>
+    void LogMetrics(IReadOnlyDictionary<string, double> metrics, long step);
+
+    /// <summary>Records a histogram (e.g. of a layer's weights); loggers whose format has none ignore it.</summary>
+    void LogHistogram(string tag, HistogramValues histogram, long step) { }
+
+    /// <summary>Writes everything buffered so far.</summary>
+    void Flush();
+
+    /// <summary>Writes everything buffered, records how the run ended, and closes the run; later calls throw.</summary>
+    void Finish(RunStatus status);
+}

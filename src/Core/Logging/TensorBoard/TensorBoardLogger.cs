@@ -1,0 +1,108 @@
+namespace Unified.Core.Logging.TensorBoard;
+
+/// <summary>
+/// Writes a standard TensorBoard event file (<c>events.out.tfevents.*</c>, TFRecord framing with masked CRC32C) in
+/// Lightning's layout <c>SaveDir/Name/version_N/</c>, plus <c>hparams.yaml</c>: scalars as <c>add_scalar</c> writes
+/// them, hyper-parameters as the hparams plugin's summaries (as PyTorch's <c>hparams()</c>), histograms. Wall times are
+/// Unix seconds with sub-second precision and steps are 64-bit. The file stays open and buffered; <see cref="Flush"/>
+/// hands it to the OS and <see cref="Finish"/> records the run's status and closes it.
+/// </summary>
+/// <example><code>var tb = new TensorBoardLogger(new TensorBoardLoggerOptions { SaveDir = "logs" }); // tensorboard --logdir logs</code></example>
+public sealed class TensorBoardLogger : IExperimentLogger
+{
+    readonly TensorBoardLoggerOptions options;
+    readonly EventFileWriter writer;
+    readonly Dictionary<string, object?> hyperparameters = new(StringComparer.Ordinal);
+    bool sessionStarted, finished;
+
+    /// <summary>Resolves the run folder, checks that it is writable and starts the event file.</summary>
+    /// <exception cref="IOException">The folder cannot be created or written.</exception>
+    public TensorBoardLogger(TensorBoardLoggerOptions? options = null)
+    {
+        this.options = options ?? new TensorBoardLoggerOptions();
+        LogDir = LogDirectory.Resolve(this.options.SaveDir, this.options.Name, this.options.Version);
+        string eventDir = string.IsNullOrEmpty(this.options.SubDir) ? LogDir : Path.Combine(LogDir, this.options.SubDir);
+        LogDirectory.EnsureWritable(eventDir, Name);
+        writer = new EventFileWriter(eventDir, this.options.FilenameSuffix);
+    }
+
+    /// <inheritdoc />
+    public string Name => "tensorboard";
+
+    /// <summary>The run folder (Lightning's <c>log_dir</c>); point <c>tensorboard --logdir</c> at it or a parent.</summary>
+    public string LogDir { get; }
+
+    /// <summary>The event file being written.</summary>
+    public string EventFile => writer.Path;
+
+    /// <inheritdoc />
+    public void LogHyperparameters(IReadOnlyDictionary<string, object?> hyperparameters)
+    {
+        ArgumentNullException.ThrowIfNull(hyperparameters);
+        ThrowIfFinished();
+        foreach (var (key, value) in hyperparameters) this.hyperparameters[key] = value;
+        HparamsYaml.Write(Path.Combine(LogDir, HparamsYaml.FileName), this.hyperparameters);
+
+        var flat = HyperparameterValues.Flatten(this.hyperparameters);
+        var metrics = options.HparamsMetrics.ToList();
+        if (options.DefaultHpMetric)
+        {
+            LogMetrics(new Dictionary<string, double> { ["hp_metric"] = -1 }, 0);
+            metrics.Insert(0, Tag("hp_metric"));
+        }
+        double now = EventFileWriter.WallTime();
+        writer.Write(TensorBoardEvents.Experiment(now, flat, metrics.Distinct()));
+        writer.Write(TensorBoardEvents.SessionStart(now, flat));
+        sessionStarted = true;
+    }
+
+    /// <inheritdoc />
+    public void LogMetrics(IReadOnlyDictionary<string, double> metrics, long step)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        ThrowIfFinished();
+        double now = EventFileWriter.WallTime();
+        foreach (var (key, value) in metrics) writer.Write(TensorBoardEvents.Scalar(now, step, Tag(key), (float)value));
+    }
+
+    /// <inheritdoc />
+    public void LogHistogram(string tag, HistogramValues histogram, long step)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tag);
+        ArgumentNullException.ThrowIfNull(histogram);
+        ThrowIfFinished();
+        writer.Write(TensorBoardEvents.Histogram(EventFileWriter.WallTime(), step, Tag(tag), histogram));
+    }
+
+    /// <inheritdoc />
+    public void Flush()
+    {
+        if (!finished) writer.Flush();
+    }
+
+    /// <summary>Records the hparams session's end (success, or failure for a failed or cancelled run), flushes and closes the file.</summary>
+    public void Finish(RunStatus status)
+    {
+        if (finished) return;
+        if (sessionStarted)
+            writer.Write(TensorBoardEvents.SessionEnd(EventFileWriter.WallTime(),
+                status == RunStatus.Success ? TensorBoardEvents.StatusSuccess : TensorBoardEvents.StatusFailure));
+        finished = true;
+        writer.Dispose();
+    }
+
+    /// <summary>Flushes and closes the file without recording how the run ended (use <see cref="Finish"/> for that).</summary>
+    public void Dispose()
+    {
+        if (finished) return;
+        finished = true;
+        writer.Dispose();
+    }
+
+    string Tag(string key) => options.Prefix.Length > 0 ? options.Prefix + "-" + key : key;
+
+    void ThrowIfFinished()
+    {
+        if (finished) throw new InvalidOperationException($"The TensorBoard logger of {LogDir} has finished; create a new logger for another run.");
+    }
+}
