@@ -62,7 +62,6 @@ public static class FitCommand
                 Json = parsed.GetValue(json),
             };
             settings.Validate();
-            settings = settings with { RunDir = FitRunner.ResolveRunDir(settings) };
             using var signals = new StopSignals();
             try
             {
@@ -70,10 +69,9 @@ public static class FitCommand
                 if (settings.Json) output.WriteLine(report.ToJson());
                 return ExitCodes.Success;
             }
-            catch (OperationCanceledException) when (signals.Received is { } signal)
+            catch (FitInterruptedException stopped) when (signals.Received is { } signal)
             {
-                parsed.InvocationConfiguration.Error.WriteLine(
-                    $"{signal.Name} received: stopped at a step boundary and saved a resumable checkpoint; continue with --resume {Path.Combine(settings.RunDir, "last.ckpt")}");
+                error.WriteLine($"{signal.Name} received: stopped at a step boundary and saved a resumable checkpoint; continue with --resume {stopped.Checkpoint}");
                 return signal.ExitCode;
             }
         });

@@ -16,7 +16,7 @@ public static class FitRunner
     /// <paramref name="error"/>. A full checkpoint is kept current in the run folder's <c>last.ckpt</c> (after every
     /// epoch, every <c>--ckpt-every-n-steps</c>, and on cancellation).
     /// </summary>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; last.ckpt resumes the fit.</exception>
+    /// <exception cref="FitInterruptedException"><paramref name="cancellationToken"/> was cancelled; its checkpoint resumes the fit.</exception>
     public static FitReport Run(FitSettings settings, TextWriter output, TextWriter? error = null, CancellationToken cancellationToken = default)
     {
         var logs = new TextWriterLoggerFactory(error ?? TextWriter.Null);
@@ -54,6 +54,9 @@ public static class FitRunner
                 // Each step leaves a few KB of tensor wrappers; without a collection per epoch RSS climbs with the GC's
                 // gen0 budget (~50 MB here, ~20 epochs) before levelling off. A collection per epoch costs milliseconds.
                 GC.Collect();
+                // Finalizers free the native tensors of garbage (e.g. an earlier fit's optimiser state in the same
+                // process); waiting for them makes the live-tensor count below the same at every epoch.
+                GC.WaitForPendingFinalizers();
                 memory.Add(EpochMemory.Now(epoch.Epoch + 1));
                 progress.OnEpoch(epoch);
             },
@@ -69,6 +72,10 @@ public static class FitRunner
         try
         {
             result = progress.Run(() => trainer.Fit(module, data, cancellationToken));
+        }
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new FitInterruptedException(Path.Combine(runDir, "last.ckpt"), e);
         }
         finally
         {

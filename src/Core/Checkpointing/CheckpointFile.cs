@@ -28,8 +28,12 @@ public static class CheckpointFile
         typeof(CheckpointFile).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
     /// <summary>Saves the current state of every part to <paramref name="path"/> (atomically and durably).</summary>
-    public static void Save(string path, IReadOnlyDictionary<string, IStateful> parts) =>
-        Save(path, parts.Select(kv => KeyValuePair.Create(kv.Key, kv.Value.StateDict())));
+    public static void Save(string path, IReadOnlyDictionary<string, IStateful> parts)
+    {
+        // Parts may create tensors for their state (the RNG state is a fresh copy); the scope frees those, not live ones.
+        using var scope = NewDisposeScope();
+        Save(path, parts.Select(kv => KeyValuePair.Create(kv.Key, kv.Value.StateDict())).ToList());
+    }
 
     /// <summary>Saves already-collected part states to <paramref name="path"/> (atomically and durably).</summary>
     /// <exception cref="ArgumentException">A part name is empty or has a dot, or a model tensor's name starts with another part's name.</exception>
