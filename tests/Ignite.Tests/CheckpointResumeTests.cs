@@ -15,30 +15,32 @@ public sealed class CheckpointResumeTests : IDisposable
 
     public void Dispose() => temp.Dispose();
 
-    static Engine NewTrainer(ITrainingModule module)
+    static Engine NewTrainer(ITrainingModule module, string precision = "32-true")
     {
         Core.Runtime.Seed.Everything(42);
-        return Supervised.CreateTrainer(module, new SupervisedTrainerOptions { Accelerator = "cpu" });
+        return Supervised.CreateTrainer(module, new SupervisedTrainerOptions { Accelerator = "cpu", Precision = precision });
     }
 
     static StepKernel Kernel(Engine trainer) => (StepKernel)Supervised.ToSave(trainer).Parts["kernel"];
 
     // 640 training samples in batches of 64: 10 iterations per epoch.
     [Theory]
-    [InlineData(7)]   // mid-epoch
-    [InlineData(10)]  // after the last iteration of epoch 1, before its EpochCompleted
-    [InlineData(23)]  // mid-epoch in a later epoch
-    public void Run_InterruptedAtAnIteration_ResumesFromTheHandlersCheckpointToTheSameWeights(long interruptAt)
+    [InlineData(7, "32-true")]      // mid-epoch
+    [InlineData(10, "32-true")]     // after the last iteration of epoch 1, before its EpochCompleted
+    [InlineData(23, "32-true")]     // mid-epoch in a later epoch
+    [InlineData(13, "bf16-mixed")]  // the checkpoint holds the float32 masters, not the compute copies
+    [InlineData(13, "16-mixed")]    // ... and the loss scaler's state
+    public void Run_InterruptedAtAnIteration_ResumesFromTheHandlersCheckpointToTheSameWeights(long interruptAt, string precision)
     {
         using var data = new SliceDataModule(640, 0, 64);
         using var reference = new DropoutClassifier(1);
-        NewTrainer(reference).Run(data.Train, Epochs);
+        NewTrainer(reference, precision).Run(data.Train, Epochs);
 
         string saved;
         using (var first = new DropoutClassifier(1))
         using (var cancellation = new CancellationTokenSource())
         {
-            var trainer = NewTrainer(first);
+            var trainer = NewTrainer(first, precision);
             var handler = new Checkpoint(Supervised.ToSave(trainer).Parts, new DiskSaver(temp.Path), nSaved: 1);
             trainer.On(Events.Interrupt, handler.Handle);
             trainer.On(Events.IterationCompleted.Once((int)interruptAt), _ => cancellation.Cancel());
@@ -47,7 +49,7 @@ public sealed class CheckpointResumeTests : IDisposable
             Assert.Equal(temp.File($"checkpoint_{interruptAt}.ckpt"), saved);
         }
         using var resumedModule = new DropoutClassifier(2);
-        var resumed = NewTrainer(resumedModule);
+        var resumed = NewTrainer(resumedModule, precision);
         Checkpoint.LoadObjects(Supervised.ToSave(resumed).Parts, saved);
         Assert.Equal(interruptAt, resumed.State.Iteration);
         var state = resumed.Run(data.Train, Epochs);

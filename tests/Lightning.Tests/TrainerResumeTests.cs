@@ -24,9 +24,11 @@ public sealed class TrainerResumeTests : IDisposable
         }
     }
 
-    static Trainer NewTrainer(params Callback[] callbacks)
+    static Trainer NewTrainer(params Callback[] callbacks) => NewTrainer("32-true", callbacks);
+
+    static Trainer NewTrainer(string precision, params Callback[] callbacks)
     {
-        var options = new TrainerOptions { MaxEpochs = Epochs, Seed = 42, Accelerator = "cpu" };
+        var options = new TrainerOptions { MaxEpochs = Epochs, Seed = 42, Accelerator = "cpu", Precision = precision };
         foreach (var callback in callbacks) options.Callbacks.Add(callback);
         return new Trainer(options);
     }
@@ -58,6 +60,28 @@ public sealed class TrainerResumeTests : IDisposable
         Assert.Equal(uninterrupted.GlobalStep, resumed.GlobalStep);
         Assert.Equal(uninterrupted.CallbackMetrics["train_loss"], resumed.CallbackMetrics["train_loss"]);
         Assert.Equal(uninterrupted.CallbackMetrics["val_accuracy"], resumed.CallbackMetrics["val_accuracy"]);
+    }
+
+    [Theory]
+    [InlineData("bf16-mixed")]
+    [InlineData("16-mixed")]
+    public void Fit_InMixedPrecision_CancelledMidEpoch_ResumesToTheSameWeights(string precision)
+    {
+        using var data = new SliceDataModule(640, 128, 64);
+        using var reference = new DropoutClassifier(1);
+        NewTrainer(precision).Fit(reference, data);
+
+        using (var first = new DropoutClassifier(1))
+        using (var cancellation = new CancellationTokenSource())
+        {
+            var checkpoint = new ModelCheckpoint(new ModelCheckpointOptions { DirPath = temp.Path, SaveTopK = 0 });
+            Assert.ThrowsAny<OperationCanceledException>(() =>
+                NewTrainer(precision, new CancelAtStep(13, cancellation), checkpoint).Fit(first, data, null, cancellation.Token));
+        }
+        using var resumedModule = new DropoutClassifier(2);
+        NewTrainer(precision).Fit(resumedModule, data, ckptPath: temp.File(ModelCheckpoint.LastName));
+
+        Assert.Equal(WeightsHash.Sha256(reference.Network), WeightsHash.Sha256(resumedModule.Network));
     }
 
     [Fact]

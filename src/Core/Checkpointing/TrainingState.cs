@@ -17,7 +17,7 @@ public sealed class TrainingState : ICheckpointWriter
     /// <summary>The parts of <paramref name="module"/> trained by <paramref name="kernel"/>.</summary>
     public TrainingState(ITrainingModule module, StepKernel kernel)
     {
-        parts[CheckpointKeys.ModelPart] = new ModuleState(module.Network);
+        parts[CheckpointKeys.ModelPart] = new ModelPart(new ModuleState(module.Network), kernel);
         parts["optimizer"] = new OptimizerState(kernel.Optimizers.Optimizer);
         if (kernel.Optimizers.Scheduler is { } scheduler) parts["lr_scheduler"] = new SchedulerState(scheduler);
         parts["kernel"] = kernel;
@@ -60,4 +60,22 @@ public sealed class TrainingState : ICheckpointWriter
     /// <summary>A part name for a callback or handler: its key with anything but letters, digits, '_' and '-' replaced by '_'.</summary>
     public static string PartName(string prefix, string key) =>
         prefix + "_" + new string(key.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '_').ToArray());
+
+    // Under mixed precision the network runs on low-precision copies of its parameters; switching it back to the
+    // float32 masters first (the next step switches again, copying the same values) saves and loads the weights the
+    // optimiser updates, whoever saves the part.
+    sealed class ModelPart(ModuleState weights, StepKernel kernel) : IStateful
+    {
+        public StateDict StateDict()
+        {
+            kernel.Finish();
+            return weights.StateDict();
+        }
+
+        public void LoadStateDict(StateDict state)
+        {
+            kernel.Finish();
+            weights.LoadStateDict(state);
+        }
+    }
 }
