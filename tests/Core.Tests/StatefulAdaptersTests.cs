@@ -154,4 +154,14 @@ public sealed class StatefulAdaptersTests : IDisposable
 
         Assert.Throws<InvalidDataException>(() => new LoopProgress().LoadStateDict(state));
     }
+
+    [Fact]
+    public void HyperparametersState_RecordsTheValuesAsJson()
+    {
+        var state = new HyperparametersState(new Dictionary<string, object?> { ["lr"] = 1e-3, ["model"] = "mlp", ["clip"] = null }).StateDict();
+
+        Assert.Equal(1e-3, state.Value<double>("lr"));
+        Assert.Equal("mlp", state.Value<string>("model"));
+        Assert.Null(state.Values["clip"]);
+    }
 }

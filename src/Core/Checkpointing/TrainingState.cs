@@ -7,8 +7,8 @@ namespace Unified.Core.Checkpointing;
 /// <summary>
 /// Everything a fit needs to resume exactly, as one named map of stateful parts: <c>model</c> (parameters and buffers),
 /// <c>optimizer</c>, <c>lr_scheduler</c> (when there is one), <c>kernel</c> (global step), <c>rng</c> (the CPU
-/// generator), <c>logged</c> (the epoch's running means), plus what a front-end adds (its loop progress, callbacks or
-/// handlers). Both front-ends build one per fit; saving and restoring it is the same code for both.
+/// generator), <c>logged</c> (the epoch's running means), <c>hparams</c> (the module's hyper-parameters), plus
+/// what a front-end adds (its loop progress, callbacks or handlers). Both front-ends build one per fit; saving and restoring it is the same code for both.
 /// </summary>
 public sealed class TrainingState : ICheckpointWriter
 {
@@ -23,6 +23,7 @@ public sealed class TrainingState : ICheckpointWriter
         parts["kernel"] = kernel;
         parts["rng"] = new RngState();
         parts["logged"] = module.Logged;
+        parts["hparams"] = new HyperparametersState(module.Hyperparameters);
     }
 
     /// <summary>The parts by name.</summary>
