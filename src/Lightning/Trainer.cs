@@ -67,7 +67,7 @@ public sealed class Trainer
         var loop = new LoopProgress();
         var state = new TrainingState(module, kernel).Add("loop", loop);
         foreach (var callback in options.Callbacks)
-            if (callback is IStateful stateful) state.Add(TrainingState.PartName("callback", callback.StateKey), stateful);
+            if (callback is IStateful stateful) state.Add(TrainingState.PartName("callback", callback.StateKey), stateful, optional: true);
         if (ckptPath is not null) state.Restore(ckptPath);
         GlobalStep = kernel.GlobalStep;
         (int startEpoch, int startBatch) = (loop.Epoch, loop.BatchesDone);

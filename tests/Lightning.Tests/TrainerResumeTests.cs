@@ -100,6 +100,28 @@ public sealed class TrainerResumeTests : IDisposable
     }
 
     [Fact]
+    public void Fit_ResumedWithACheckpointCallbackTheCheckpointDidNotHave_StartsThatCallbackFresh()
+    {
+        using var data = new SliceDataModule(128, 64, 64);
+        using var module = new DropoutClassifier(1);
+        var first = new Trainer(new TrainerOptions { MaxEpochs = 1, Seed = 42, Accelerator = "cpu" });
+        first.Fit(module, data);
+        string saved = temp.File("manual.ckpt");
+        CheckpointFile.Save(saved, new Dictionary<string, Core.State.IStateful>
+        {
+            // A checkpoint written before any ModelCheckpoint was attached: it holds no callback state.
+            ["model"] = new Core.State.ModuleState(module.Network),
+        });
+
+        using var resumedModule = new DropoutClassifier(2);
+        var checkpoint = new ModelCheckpoint(new ModelCheckpointOptions { DirPath = temp.Path, Monitor = "val_loss" });
+        var e = Assert.Throws<InvalidDataException>(() => NewTrainer(checkpoint).Fit(resumedModule, data, ckptPath: saved));
+
+        Assert.Contains("optimizer", e.Message);
+        Assert.DoesNotContain("callback_", e.Message);
+    }
+
+    [Fact]
     public void ModelCheckpoint_KeepsTheTopKByTheMonitor_AndLastCkpt()
     {
         using var data = new SliceDataModule(640, 128, 64);

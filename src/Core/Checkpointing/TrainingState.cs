@@ -8,11 +8,13 @@ namespace Unified.Core.Checkpointing;
 /// Everything a fit needs to resume exactly, as one named map of stateful parts: <c>model</c> (parameters and buffers),
 /// <c>optimizer</c>, <c>lr_scheduler</c> (when there is one), <c>kernel</c> (global step), <c>rng</c> (the CPU
 /// generator), <c>logged</c> (the epoch's running means), <c>hparams</c> (the module's hyper-parameters), plus
-/// what a front-end adds (its loop progress, callbacks or handlers). Both front-ends build one per fit; saving and restoring it is the same code for both.
+/// what a front-end adds (its loop progress, callbacks or handlers). Both front-ends build one per fit; saving and
+/// restoring it is the same code for both.
 /// </summary>
 public sealed class TrainingState : ICheckpointWriter
 {
     readonly Dictionary<string, IStateful> parts = new(StringComparer.Ordinal);
+    readonly HashSet<string> optional = new(StringComparer.Ordinal) { "hparams" };
 
     /// <summary>The parts of <paramref name="module"/> trained by <paramref name="kernel"/>.</summary>
     public TrainingState(ITrainingModule module, StepKernel kernel)
@@ -29,12 +31,16 @@ public sealed class TrainingState : ICheckpointWriter
     /// <summary>The parts by name.</summary>
     public IReadOnlyDictionary<string, IStateful> Parts => parts;
 
-    /// <summary>Adds a front-end part (loop progress, a callback, a handler).</summary>
+    /// <summary>
+    /// Adds a front-end part (loop progress, a callback, a handler). An <paramref name="optional"/> part is restored
+    /// only when the checkpoint has it (e.g. a callback added after the checkpoint was written, as Lightning allows).
+    /// </summary>
     /// <exception cref="ArgumentException">The name is taken or not a valid part name.</exception>
-    public TrainingState Add(string name, IStateful part)
+    public TrainingState Add(string name, IStateful part, bool optional = false)
     {
         if (string.IsNullOrEmpty(name) || name.Contains('.')) throw new ArgumentException($"Part name '{name}' must be non-empty and without dots.", nameof(name));
         if (!parts.TryAdd(name, part)) throw new ArgumentException($"A part named '{name}' is already registered.", nameof(name));
+        if (optional) this.optional.Add(name);
         return this;
     }
 
@@ -55,7 +61,7 @@ public sealed class TrainingState : ICheckpointWriter
     public void Restore(string path)
     {
         using var contents = CheckpointFile.Load(path);
-        contents.Restore(parts);
+        contents.Restore(parts.Where(p => !optional.Contains(p.Key) || contents.Parts.ContainsKey(p.Key)).ToDictionary());
     }
 
     /// <summary>A part name for a callback or handler: its key with anything but letters, digits, '_' and '-' replaced by '_'.</summary>
