@@ -8,7 +8,10 @@ namespace Unified.Adapters;
 /// <param name="Steps">Optimiser steps taken.</param>
 /// <param name="TrainSamples">Training samples processed.</param>
 /// <param name="Seconds">Wall time of the whole fit, validation included.</param>
-public sealed record FitResult(string Framework, IReadOnlyList<EpochResult> History, long Steps, long TrainSamples, double Seconds)
+/// <param name="WorldSize">Processes that trained together (1 without data parallelism); <paramref name="TrainSamples"/> counts all of theirs.</param>
+/// <param name="IsGlobalZero">Whether this process is rank 0, the one that prints and writes files.</param>
+public sealed record FitResult(string Framework, IReadOnlyList<EpochResult> History, long Steps, long TrainSamples, double Seconds,
+    int WorldSize = 1, bool IsGlobalZero = true)
 {
     /// <summary>The last epoch's logged means.</summary>
     public IReadOnlyDictionary<string, double> FinalMetrics => History.Count > 0 ? History[^1].Metrics : new Dictionary<string, double>();

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Unified.Core.Checkpointing;
 using Unified.Core.Data;
+using Unified.Core.Distributed;
 using Unified.Core.Training;
 using Unified.Ignite;
 using Unified.Lightning;
@@ -37,13 +39,15 @@ public sealed class UnifiedTrainer
     public FitResult Fit(ITrainingModule module, IDataModule data, CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
-        var (history, steps) = Framework == Frameworks.Lightning
+        var (history, steps, group) = Framework == Frameworks.Lightning
             ? FitLightning(module, data, cancellationToken)
             : FitIgnite(module, data, cancellationToken);
-        return new FitResult(Framework, history, steps, (long)data.Train.SampleCount * history.Count, clock.Elapsed.TotalSeconds);
+        // Samples of the unsharded split: under data parallelism every rank's share counts once (padding aside).
+        return new FitResult(Framework, history, steps, (long)data.Train.SampleCount * history.Count, clock.Elapsed.TotalSeconds,
+            group.WorldSize, group.Rank == 0);
     }
 
-    (IReadOnlyList<EpochResult>, long) FitLightning(ITrainingModule module, IDataModule data, CancellationToken cancellationToken)
+    (IReadOnlyList<EpochResult>, long, (int WorldSize, int Rank)) FitLightning(ITrainingModule module, IDataModule data, CancellationToken cancellationToken)
     {
         var trainerOptions = new TrainerOptions
         {
@@ -51,6 +55,10 @@ public sealed class UnifiedTrainer
             Seed = options.Seed,
             Accelerator = options.Accelerator,
             Precision = options.Precision,
+            Strategy = options.Strategy,
+            Devices = options.Devices,
+            NumNodes = options.NumNodes,
+            Ddp = options.Ddp,
             AccumulateGradBatches = options.AccumulateGradBatches,
             GradientClipVal = options.GradientClipValue,
             GradientClipAlgorithm = options.GradientClipAlgorithm,
@@ -70,16 +78,21 @@ public sealed class UnifiedTrainer
             }));
         var trainer = new Trainer(trainerOptions);
         trainer.Fit(module, data, options.ResumeFrom, cancellationToken);
-        return (trainer.History, trainer.GlobalStep);
+        return (trainer.History, trainer.GlobalStep, (trainer.WorldSize, trainer.IsGlobalZero ? 0 : 1));
     }
 
-    (IReadOnlyList<EpochResult>, long) FitIgnite(ITrainingModule module, IDataModule data, CancellationToken cancellationToken)
+    (IReadOnlyList<EpochResult>, long, (int WorldSize, int Rank)) FitIgnite(ITrainingModule module, IDataModule data, CancellationToken cancellationToken)
     {
+        using var strategy = DdpStrategy.Resolve(options.Strategy, options.Devices, options.NumNodes, options.Ddp);
+        var group = strategy?.Group;
+        if (group is not null) data = new ShardedDataModule(data, group);
         if (options.Seed is long seed) Core.Runtime.Seed.Everything(seed);
         var trainerOptions = new SupervisedTrainerOptions
         {
             Accelerator = options.Accelerator,
             Precision = options.Precision,
+            ProcessGroup = group,
+            Ddp = options.Ddp,
             GradientAccumulationSteps = options.AccumulateGradBatches,
             ClipGradient = options.GradientClipValue,
             ClipAlgorithm = options.GradientClipAlgorithm,
@@ -104,27 +117,38 @@ public sealed class UnifiedTrainer
             var metrics = new Dictionary<string, double>(e.State.Metrics);
             if (options.Validate && data.Validation is { } validation)
             {
-                var evaluator = Supervised.CreateEvaluator(module, options.Accelerator);
-                // Into the trainer's state too, where its loggers read the epoch's metrics.
-                foreach (var (name, value) in evaluator.Run(validation, cancellationToken: cancellationToken).Metrics) metrics[name] = e.State.Metrics[name] = value;
+                var evaluator = Supervised.CreateEvaluator(module, options.Accelerator, group);
+                // Into the trainer's state too, where its loggers read the epoch's metrics. Under ddp every rank
+                // evaluates its shard to the end: a rank stopping alone would leave the others in the reduction.
+                foreach (var (name, value) in evaluator.Run(validation, cancellationToken: group is null ? cancellationToken : default).Metrics)
+                    metrics[name] = e.State.Metrics[name] = value;
             }
             var result = new EpochResult(e.State.Epoch - 1, kernel.GlobalStep, metrics);
             history.Add(result);
             options.OnEpoch?.Invoke(result);
         });
-        if (options.CheckpointDir is { } dir) AttachCheckpoints(trainer, toSave, kernel, dir);
+        if (options.CheckpointDir is { } dir) AttachCheckpoints(trainer, toSave, kernel, dir, group?.Rank ?? 0);
         if (options.ResumeFrom is { } path) Checkpoint.LoadObjects(toSave.Parts, path);
         // A resumed run whose last epoch already ran has nothing left to do: skip Run, which would start over.
         if (!(options.ResumeFrom is not null && (trainer.State.Epoch >= options.MaxEpochs && trainer.State.Iteration == (long)trainer.State.Epoch * perEpoch
             || options.MaxSteps is long m && kernel.GlobalStep >= m)))
-            trainer.Run(data.Train, options.MaxEpochs, cancellationToken);
-        return (history, kernel.GlobalStep);
+        {
+            if (group is null) trainer.Run(data.Train, options.MaxEpochs, cancellationToken);
+            else
+            {
+                using var stop = trainer.StopTogether(group, cancellationToken);
+                trainer.Run(data.Train, options.MaxEpochs);
+            }
+        }
+        return (history, kernel.GlobalStep, (group?.WorldSize ?? 1, group?.Rank ?? 0));
     }
 
-    void AttachCheckpoints(Engine trainer, Core.Checkpointing.TrainingState toSave, StepKernel kernel, string dir)
+    void AttachCheckpoints(Engine trainer, Core.Checkpointing.TrainingState toSave, StepKernel kernel, string dir, int rank)
     {
-        // The same rolling last.ckpt as the Lightning path's ModelCheckpoint(SaveLast): written atomically in place.
-        string last = Path.Combine(new DiskSaver(dir).Directory, ModelCheckpoint.LastName);
+        // The same rolling last.ckpt as the Lightning path's ModelCheckpoint(SaveLast): written atomically in place,
+        // by rank 0 only (TrainingState.Save); every rank triggers the save at the same moment and waits for it.
+        string last = Path.Combine(Path.GetFullPath(dir), ModelCheckpoint.LastName);
+        if (rank == 0) AtomicFile.RemoveStaleTemporaries(Path.GetFullPath(dir));
         if (options.CheckpointEveryNSteps is int n)
         {
             long savedAt = -1;

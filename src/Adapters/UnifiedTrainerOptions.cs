@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Unified.Core.Distributed;
 using Unified.Core.Logging;
 using Unified.Core.Training;
 
@@ -30,6 +31,18 @@ public sealed class UnifiedTrainerOptions
 
     /// <summary>Numerics of the step: <c>32-true</c> (default), <c>bf16-mixed</c>, <c>16-mixed</c>, <c>bf16-true</c>, <c>16-true</c>, <c>64-true</c>.</summary>
     public string Precision { get; set; } = "32-true";
+
+    /// <summary><c>auto</c> (default: data-parallel when launched as several processes, e.g. by <c>mpirun</c>) or <c>ddp</c>.</summary>
+    public string Strategy { get; set; } = "auto";
+
+    /// <summary>Processes per machine; null (default) takes what the launch has.</summary>
+    public int? Devices { get; set; }
+
+    /// <summary>Machines of the launch (default 1).</summary>
+    public int NumNodes { get; set; } = 1;
+
+    /// <summary>Bucket size, overlap and batch-norm synchronisation of data-parallel training.</summary>
+    public DdpOptions Ddp { get; set; } = new();
 
     /// <summary>Micro-batches per optimiser step.</summary>
     public int AccumulateGradBatches { get; set; } = 1;
@@ -74,6 +87,8 @@ public sealed class UnifiedTrainerOptions
         if (CheckpointEveryNSteps is < 1) throw new ArgumentOutOfRangeException(nameof(CheckpointEveryNSteps), CheckpointEveryNSteps, "CheckpointEveryNSteps must be a positive integer (or null).");
         if (CheckpointEveryNSteps is not null && CheckpointDir is null)
             throw new ArgumentException("CheckpointEveryNSteps needs CheckpointDir to say where checkpoints go.", nameof(CheckpointDir));
+        DdpStrategy.ThrowIfInvalid(Strategy, Devices, NumNodes);
+        Ddp.Validate();
         new StepOptions { AccumulateGradBatches = AccumulateGradBatches, GradientClipValue = GradientClipValue, Precision = Precision }.Validate();
     }
 }

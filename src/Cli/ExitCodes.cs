@@ -12,7 +12,10 @@ public static class ExitCodes
     /// <summary>The command line was invalid.</summary>
     public const int Usage = 2;
 
-    /// <summary>Stopped by Ctrl+C (SIGINT) after saving a resumable checkpoint: 128 + 2.</summary>
+    /// <summary>
+    /// Stopped by Ctrl+C (SIGINT) after saving a resumable checkpoint: 128 + 2. Also the code of data-parallel ranks
+    /// stopped together by the launcher's forwarded stop signal.
+    /// </summary>
     public const int Interrupted = 130;
 
     /// <summary>Stopped by SIGTERM after saving a resumable checkpoint: 128 + 15.</summary>

@@ -12,8 +12,8 @@ public static class UnifiedCli
     {
         var root = new RootCommand("Unified: train TorchSharp models through a Lightning-style or an Ignite-style front-end.")
         {
-            FitCommand.Create(output, error),
-            BenchCommand.Create(output),
+            FitCommand.Create(output, error, args),
+            BenchCommand.Create(output, error),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -25,6 +25,11 @@ public static class UnifiedCli
         try
         {
             return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (OperationCanceledException)
+        {
+            error.WriteLine("error: interrupted (SIGTERM or Ctrl+C) before the run finished.");
+            return ExitCodes.Interrupted;
         }
         catch (Exception e) when (e is UsageException or ArgumentException)
         {

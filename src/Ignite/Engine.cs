@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Unified.Core.Data;
-using Unified.Core.Distributed;
 using Unified.Core.Runtime;
 using Unified.Core.State;
 
@@ -89,6 +88,9 @@ public sealed class Engine : IStateful
         State.Metrics.Clear();
         (terminate, runFailure) = (false, null);
         var run = Stopwatch.StartNew();
+        // An iteration counted but not processed: a stop raised by an IterationStarted handler (DistributedStop) must
+        // not leave it in the counters that a checkpoint saved on Interrupt records.
+        bool counted = false;
         try
         {
             Fire(EventKind.Started);
@@ -102,10 +104,12 @@ public sealed class Engine : IStateful
                 {
                     ReleaseIteration();
                     State.Batch = batch; // owned from here, so that a cancelled run disposes it too
-                    if (CanInterrupt?.Invoke(this) ?? true) Stop.ThrowIfRequested(cancellationToken);
+                    if (CanInterrupt?.Invoke(this) ?? true) cancellationToken.ThrowIfCancellationRequested();
                     State.Iteration++;
+                    counted = true;
                     Fire(EventKind.IterationStarted);
                     State.Output = process(this, batch);
+                    counted = false;
                     Fire(EventKind.IterationCompleted);
                     if (terminate) break;
                 }
@@ -122,6 +126,7 @@ public sealed class Engine : IStateful
         }
         catch (OperationCanceledException)
         {
+            if (counted) State.Iteration--;
             ReleaseIteration();
             Fire(EventKind.Interrupt);
             throw;
@@ -143,9 +148,6 @@ public sealed class Engine : IStateful
     /// allows only optimiser-step boundaries, so that an interrupted run leaves no half-accumulated gradients.
     /// </summary>
     public Func<Engine, bool>? CanInterrupt { get; set; }
-
-    /// <summary>How ranks agree to stop; the DDP seam (a multi-process run sets its group's agreement).</summary>
-    public StopAgreement Stop { get; set; } = StopAgreement.Single;
 
     /// <summary>The run's counters, as Ignite's <c>engine.state_dict()</c>: <c>iteration</c>, <c>epoch_length</c>, <c>max_epochs</c>, <c>epochs_completed</c>.</summary>
     public StateDict StateDict()

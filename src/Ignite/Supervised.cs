@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using TorchSharp;
 using Unified.Core.Checkpointing;
 using Unified.Core.Accelerators;
+using Unified.Core.Distributed;
 using Unified.Core.Logging;
 using Unified.Core.Metrics;
 using Unified.Core.Training;
@@ -23,9 +24,13 @@ public static class Supervised
     {
         options ??= new SupervisedTrainerOptions();
         var step = options.StepOptions();
-        var recording = options.RecorderOptions();
+        options.Ddp.Validate();
         var device = Accelerator.Resolve(options.Accelerator).Device;
-        var kernel = StepKernel.Create(module, device, step);
+        var strategy = options.ProcessGroup is { } group ? new DdpStrategy(group, options.Ddp) : null;
+        if (strategy is not null) device = strategy.DeviceFor(device);
+        // Under data parallelism only rank 0 writes to the experiment loggers.
+        var recording = options.RecorderOptions(isGlobalZero: strategy?.IsGlobalZero ?? true);
+        var kernel = StepKernel.Create(module, device, step, strategy is null ? null : strategy.Wrap);
         FitRecorder? recorder = null;
         int? finishedEpoch = null;
         var engine = new Engine((engine, batch) =>
@@ -39,7 +44,8 @@ public static class Supervised
             return loss;
         });
         engine.CanInterrupt = _ => kernel.AtStepBoundary;
-        TrainingStates.Add(engine, new TrainingState(module, kernel).Add("trainer", engine));
+        // Under ddp rank 0 writes each checkpoint and every rank waits until it is durable.
+        TrainingStates.Add(engine, new TrainingState(module, kernel) { ProcessGroup = strategy?.Group ?? SingleProcessGroup.Instance }.Add("trainer", engine));
         // An epoch is recorded once all its EpochCompleted handlers ran (validation included): at the next epoch's
         // start or at the end of the run.
         void RecordFinishedEpoch(Engine e)
@@ -64,21 +70,27 @@ public static class Supervised
         engine.On(Events.EpochCompleted, e =>
         {
             kernel.EpochEnd(e.State.Epoch - 1);
-            CopyLogged(module, e);
+            CopyLogged(module, e, strategy?.Group);
             finishedEpoch = e.State.Epoch - 1;
         });
+        if (strategy is { Group.WorldSize: > 1 })
+            engine.On(Events.Started, e => strategy.EnsureSameOnAllRanks(e.State.EpochLength, "training batches per epoch"));
         engine.OnRunEnd(failure =>
         {
             kernel.Finish();
-            if (recorder is null) return;
-            if (failure is null)
+            if (recorder is not null)
             {
-                RecordFinishedEpoch(engine);
-                recorder.FitCompleted();
+                if (failure is null)
+                {
+                    RecordFinishedEpoch(engine);
+                    recorder.FitCompleted();
+                }
+                else recorder.FitFailed(failure);
+                recorder.Dispose();
+                (recorder, finishedEpoch) = (null, null);
             }
-            else recorder.FitFailed(failure);
-            recorder.Dispose();
-            (recorder, finishedEpoch) = (null, null);
+            // A failure on one rank ends all of them: the others would wait in their next all-reduce until the timeout.
+            if (failure is not null and not OperationCanceledException && strategy is { Group.WorldSize: > 1 }) strategy.Abort(failure, Console.Error);
         });
         return engine;
     }
@@ -106,9 +118,13 @@ public static class Supervised
     /// An evaluator engine that runs <paramref name="module"/>'s validation step per batch (no grad, eval mode);
     /// when it completes, the logged means are in <c>State.Metrics</c>.
     /// </summary>
-    public static Engine CreateEvaluator(ITrainingModule module, string accelerator = "auto")
+    /// <param name="module">The module whose validation step runs.</param>
+    /// <param name="accelerator"><c>cpu</c>, <c>cuda</c> or <c>auto</c>.</param>
+    /// <param name="processGroup">Ranks whose shards of the data are evaluated together: the logged means are reduced over them (collective).</param>
+    public static Engine CreateEvaluator(ITrainingModule module, string accelerator = "auto", IProcessGroup? processGroup = null)
     {
         var device = Accelerator.Resolve(accelerator).Device;
+        if (processGroup is not null) device = new DdpStrategy(processGroup).DeviceFor(device);
         var engine = new Engine((engine, batch) =>
         {
             var onDevice = batch.MoveTo(device);
@@ -123,7 +139,7 @@ public static class Supervised
         });
         engine.On(Events.Completed, e =>
         {
-            CopyLogged(module, e);
+            CopyLogged(module, e, processGroup);
             module.Network.train();
         });
         TraceAsValidation(engine);
@@ -134,9 +150,15 @@ public static class Supervised
     /// An evaluator that outputs <see cref="EvaluationOutput"/>(model(x), y) per batch and computes
     /// <paramref name="metrics"/> over the run, as <c>create_supervised_evaluator(model, metrics)</c>.
     /// </summary>
-    public static Engine CreateEvaluator(nn.Module<Tensor, Tensor> model, IReadOnlyDictionary<string, Metric> metrics, string accelerator = "auto")
+    /// <param name="model">The network to evaluate.</param>
+    /// <param name="metrics">Metrics by name, computed over the whole run.</param>
+    /// <param name="accelerator"><c>cpu</c>, <c>cuda</c> or <c>auto</c>.</param>
+    /// <param name="processGroup">Ranks whose shards of the data are evaluated together: the metrics are synced over them (collective).</param>
+    public static Engine CreateEvaluator(nn.Module<Tensor, Tensor> model, IReadOnlyDictionary<string, Metric> metrics, string accelerator = "auto",
+        IProcessGroup? processGroup = null)
     {
         var device = Accelerator.Resolve(accelerator).Device;
+        if (processGroup is not null) device = new DdpStrategy(processGroup).DeviceFor(device);
         var engine = new Engine((engine, batch) =>
         {
             var onDevice = batch.MoveTo(device);
@@ -147,7 +169,7 @@ public static class Supervised
         });
         engine.On(Events.Started, _ => model.eval());
         engine.On(Events.Completed, _ => model.train());
-        foreach (var (name, metric) in metrics) metric.Attach(engine, name, usage: MetricUsage.Run);
+        foreach (var (name, metric) in metrics) metric.Attach(engine, name, usage: MetricUsage.Run, processGroup: processGroup);
         TraceAsValidation(engine);
         return engine;
     }
@@ -165,8 +187,9 @@ public static class Supervised
         });
     }
 
-    static void CopyLogged(ITrainingModule module, Engine engine)
+    static void CopyLogged(ITrainingModule module, Engine engine, IProcessGroup? group)
     {
-        foreach (var (name, value) in module.Logged.Compute()) engine.State.Metrics[name] = value;
+        var means = group is null ? module.Logged.Compute() : module.Logged.Compute(group);
+        foreach (var (name, value) in means) engine.State.Metrics[name] = value;
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Unified.Core.Distributed;
 using Unified.Core.Logging;
 using Unified.Core.Training;
 
@@ -15,6 +16,17 @@ public sealed class SupervisedTrainerOptions
     /// <c>16-mixed</c> (with a dynamic loss scaler), <c>bf16-true</c>, <c>16-true</c>, <c>64-true</c>.
     /// </summary>
     public string Precision { get; set; } = "32-true";
+
+    /// <summary>
+    /// The ranks to train data-parallel over (Ignite's <c>idist</c> backend), e.g. <c>ProcessGroups.FromEnvironment()</c>
+    /// under <c>mpirun</c>; null (default) trains in this process alone. With several ranks the trainer broadcasts rank
+    /// 0's weights, averages gradients every step, reduces the logged means over ranks, and ends every rank when one
+    /// fails; give each rank its shard of the data (<c>new ShardedDataModule(data, group)</c>).
+    /// </summary>
+    public IProcessGroup? ProcessGroup { get; set; }
+
+    /// <summary>Bucket size, overlap and batch-norm synchronisation when <see cref="ProcessGroup"/> has several ranks.</summary>
+    public DdpOptions Ddp { get; set; } = new();
 
     /// <summary>Micro-batches per optimiser step (Ignite's <c>gradient_accumulation_steps</c>).</summary>
     public int GradientAccumulationSteps { get; set; } = 1;
@@ -42,12 +54,12 @@ public sealed class SupervisedTrainerOptions
     /// <summary>Where the trainer's <see cref="ILogger"/> events go; null for none.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
-    internal FitRecorderOptions RecorderOptions()
+    internal FitRecorderOptions RecorderOptions(bool isGlobalZero = true)
     {
         var recorder = new FitRecorderOptions
         {
             Framework = "ignite",
-            Loggers = [.. Loggers],
+            Loggers = isGlobalZero ? [.. Loggers] : [],
             LogEveryNSteps = LogEveryNSteps,
             Histograms = Histograms,
             LoggerFactory = LoggerFactory,

@@ -51,7 +51,11 @@ public sealed class ModelCheckpoint : Callback, IStateful
     public override string StateKey => options.Monitor is null ? nameof(ModelCheckpoint) : $"{nameof(ModelCheckpoint)}_{options.Monitor}_{options.Mode}";
 
     /// <inheritdoc />
-    public override void OnFitStart(TrainerProgress progress, ITrainingModule module) => AtomicFile.RemoveStaleTemporaries(retention.Directory);
+    public override void OnFitStart(TrainerProgress progress, ITrainingModule module)
+    {
+        // Only the rank that writes cleans up: another node's temporary would look stale from here.
+        if (progress.IsGlobalZero) AtomicFile.RemoveStaleTemporaries(retention.Directory);
+    }
 
     /// <inheritdoc />
     public override void OnTrainBatchEnd(TrainerProgress progress, ITrainingModule module, Tensor loss, int batchSize)

@@ -22,8 +22,6 @@ public sealed class Trainer
 {
     readonly TrainerOptions options;
     readonly List<EpochResult> history = [];
-    // The seam for DDP: a multi-process fit passes its process group so that all ranks stop at the same step.
-    readonly StopAgreement stop = StopAgreement.Single;
 
     /// <summary>Creates a trainer; options are validated here.</summary>
     public Trainer(TrainerOptions? options = null)
@@ -41,38 +39,70 @@ public sealed class Trainer
     /// <summary>Optimiser steps taken by the last fit.</summary>
     public long GlobalStep { get; private set; }
 
+    /// <summary>Whether this process is rank 0 of the last fit (Lightning's <c>is_global_zero</c>); true without data parallelism.</summary>
+    public bool IsGlobalZero { get; private set; } = true;
+
+    /// <summary>Processes of the last fit (1 without data parallelism).</summary>
+    public int WorldSize { get; private set; } = 1;
+
+    /// <summary>Seconds the last fit spent averaging gradients across ranks (0 without data parallelism).</summary>
+    public double CommunicationSeconds { get; private set; }
+
     /// <summary>
     /// Trains <paramref name="module"/> on <paramref name="data"/>, validating after every epoch. With
     /// <paramref name="ckptPath"/>, first restores the whole fit from that checkpoint (weights, optimiser, scheduler, RNG,
     /// loop progress, callback states) and continues exactly where it was saved, mid-epoch included, up to
-    /// <see cref="TrainerOptions.MaxEpochs"/> (Lightning's <c>trainer.fit(model, ckpt_path=...)</c>).
+    /// <see cref="TrainerOptions.MaxEpochs"/> (Lightning's <c>trainer.fit(model, ckpt_path=...)</c>). Under the
+    /// <c>ddp</c> strategy every rank calls it: each trains on its shard, and a failure on one rank is reported and
+    /// ends every rank (non-zero exit) instead of leaving the others waiting.
     /// </summary>
     /// <exception cref="OperationCanceledException">
-    /// <paramref name="cancellationToken"/> was cancelled (checked between batches at optimiser-step boundaries);
-    /// callbacks saw it in <see cref="Callback.OnException"/> first (<see cref="ModelCheckpoint"/> saves a resumable checkpoint).
+    /// <paramref name="cancellationToken"/> was cancelled (checked between batches at optimiser-step boundaries; under
+    /// <c>ddp</c> every rank stops at the same batch); callbacks saw it in <see cref="Callback.OnException"/> first
+    /// (<see cref="ModelCheckpoint"/> saves a resumable checkpoint).
     /// </exception>
     public void Fit(ITrainingModule module, IDataModule data, string? ckptPath = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(data);
         TorchRuntime.Initialize();
+        using var strategy = DdpStrategy.Resolve(options.Strategy, options.Devices, options.NumNodes, options.DdpOptions());
+        (IsGlobalZero, WorldSize, CommunicationSeconds) = (strategy?.IsGlobalZero ?? true, strategy?.Group.WorldSize ?? 1, 0);
+        try
+        {
+            FitLoop(module, strategy is null ? data : strategy.Shard(data), strategy, ckptPath, cancellationToken);
+        }
+        catch (Exception e) when (strategy is { Group.WorldSize: > 1 } && e is not OperationCanceledException)
+        {
+            strategy.Abort(e, Console.Error);
+        }
+    }
+
+    /// <summary>Trains from scratch, cancellable between batches.</summary>
+    public void Fit(ITrainingModule module, IDataModule data, CancellationToken cancellationToken) => Fit(module, data, null, cancellationToken);
+
+    void FitLoop(ITrainingModule module, IDataModule data, DdpStrategy? strategy, string? ckptPath, CancellationToken cancellationToken)
+    {
         if (options.Seed is long seed) Seed.Everything(seed);
         var device = Accelerator.Resolve(options.Accelerator).Device;
-        using var kernel = StepKernel.Create(module, device, options.StepOptions());
-        using var recorder = new FitRecorder(options.RecorderOptions());
+        if (strategy is not null) device = strategy.DeviceFor(device);
+        using var kernel = StepKernel.Create(module, device, options.StepOptions(), strategy is null ? null : strategy.Wrap);
+        using var stop = strategy is null ? null : new StopAgreement(strategy.Group);
+        using var recorder = new FitRecorder(options.RecorderOptions(IsGlobalZero));
         var lightning = module as LightningModule;
         int batches = data.Train.Count;
         history.Clear();
 
         var loop = new LoopProgress();
-        var state = new TrainingState(module, kernel).Add("loop", loop);
+        // Under ddp rank 0 writes each checkpoint and every rank waits until it is durable.
+        var state = new TrainingState(module, kernel) { ProcessGroup = strategy?.Group ?? SingleProcessGroup.Instance }.Add("loop", loop);
         foreach (var callback in options.Callbacks)
             if (callback is IStateful stateful) state.Add(TrainingState.PartName("callback", callback.StateKey), stateful, optional: true);
         if (ckptPath is not null) state.Restore(ckptPath);
         GlobalStep = kernel.GlobalStep;
         (int startEpoch, int startBatch) = (loop.Epoch, loop.BatchesDone);
 
-        var progress = new TrainerProgress(startEpoch, options.MaxEpochs, startBatch, batches, GlobalStep) { Checkpoint = state };
+        var progress = new TrainerProgress(startEpoch, options.MaxEpochs, startBatch, batches, GlobalStep, IsGlobalZero) { Checkpoint = state };
         recorder.FitStarted(module, kernel, options.MaxEpochs, batches);
         lightning?.OnFitStart();
         Each(c => c.OnFitStart(progress, module));
@@ -94,21 +124,24 @@ public sealed class Trainer
                 {
                     // Own the batch before checking, so that a cancelled fit does not leak it.
                     using var batch = raw.MoveTo(device);
-                    if (kernel.AtStepBoundary) stop.ThrowIfRequested(cancellationToken);
+                    // Only at optimiser-step boundaries, so that a stop leaves no half-accumulated gradients behind.
+                    if (kernel.AtStepBoundary) ThrowIfStopping(stop, cancellationToken);
                     int i = index++;
                     long start = FitRecorder.StepStarting();
                     using var loss = kernel.Step(() => module.TrainingStep(batch, i), isLastInEpoch: index == batches);
-                    (loop.BatchesDone, loop.GlobalStep) = (index, kernel.GlobalStep);
                     recorder.StepCompleted(start, loss, batch.Size, kernel.GlobalStep);
+                    (loop.BatchesDone, loop.GlobalStep) = (index, kernel.GlobalStep);
                     progress = progress with { BatchIndex = i, GlobalStep = GlobalStep = kernel.GlobalStep };
                     foreach (var callback in options.Callbacks) callback.OnTrainBatchEnd(progress, module, loss, batch.Size);
                     // Reaching max steps mid-epoch ends the epoch early; its end (scheduler, validation, callbacks) still runs.
                     if (MaxStepsReached(kernel)) break;
                 }
+                if (stop?.Complete() == true) throw new OperationCanceledException(cancellationToken);
                 kernel.EpochEnd(epoch);
                 using (recorder.BeginValidation(epoch)) Validate(module, data.Validation, device);
 
-                var result = new EpochResult(epoch, kernel.GlobalStep, module.Logged.Compute());
+                var result = new EpochResult(epoch, kernel.GlobalStep, strategy?.Reduce(module.Logged) ?? module.Logged.Compute());
+                CommunicationSeconds = strategy?.Synchronizer?.CommunicationSeconds ?? 0;
                 history.Add(result);
                 recorder.EpochCompleted(result);
                 (loop.Epoch, loop.BatchesDone, loop.GlobalStep) = (epoch + 1, 0, kernel.GlobalStep);
@@ -135,8 +168,12 @@ public sealed class Trainer
 
     bool MaxStepsReached(StepKernel kernel) => options.MaxSteps is long max && kernel.GlobalStep >= max;
 
-    /// <summary>Trains from scratch, cancellable between batches.</summary>
-    public void Fit(ITrainingModule module, IDataModule data, CancellationToken cancellationToken) => Fit(module, data, null, cancellationToken);
+    // Under ddp the ranks agree on a stop (one batch later) so that none is left waiting in a collective.
+    static void ThrowIfStopping(StopAgreement? stop, CancellationToken cancellationToken)
+    {
+        if (stop is null) cancellationToken.ThrowIfCancellationRequested();
+        else if (stop.Poll(cancellationToken.IsCancellationRequested)) throw new OperationCanceledException(cancellationToken);
+    }
 
     void Validate(ITrainingModule module, IBatchLoader? loader, TorchSharp.torch.Device device)
     {

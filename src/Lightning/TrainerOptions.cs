@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Unified.Core.Accelerators;
+using Unified.Core.Distributed;
 using Unified.Core.Logging;
 using Unified.Core.Training;
 
@@ -19,6 +20,25 @@ public sealed class TrainerOptions
 
     /// <summary><c>cpu</c>, <c>cuda</c> or <c>auto</c> (default).</summary>
     public string Accelerator { get; set; } = "auto";
+
+    /// <summary>
+    /// Lightning's <c>strategy</c>: <c>auto</c> (default: data-parallel when the process was launched as one of several,
+    /// e.g. by <c>mpirun</c>) or <c>ddp</c> (distributed data parallel over MPI: gradients averaged every step, data
+    /// sharded per rank, metrics reduced over ranks; every rank runs the same program).
+    /// </summary>
+    public string Strategy { get; set; } = "auto";
+
+    /// <summary>Processes per machine (Lightning's <c>devices</c>); null (default) takes what the launch has.</summary>
+    public int? Devices { get; set; }
+
+    /// <summary>Machines (Lightning's <c>num_nodes</c>, default 1): <c>mpirun --hostfile</c> starts the processes on them.</summary>
+    public int NumNodes { get; set; } = 1;
+
+    /// <summary>Normalise batch-norm layers over the global batch under <c>ddp</c> (Lightning's <c>sync_batchnorm</c>).</summary>
+    public bool SyncBatchnorm { get; set; }
+
+    /// <summary>Bucket size and backward overlap of the <c>ddp</c> strategy (Lightning's <c>DDPStrategy(bucket_cap_mb=…)</c>).</summary>
+    public DdpOptions Ddp { get; set; } = new();
 
     /// <summary>Lightning's <c>precision</c>: <c>32-true</c> (default), <c>bf16-mixed</c>, <c>16-mixed</c>, <c>bf16-true</c>, <c>16-true</c>, <c>64-true</c>.</summary>
     public string Precision { get; set; } = "32-true";
@@ -62,14 +82,25 @@ public sealed class TrainerOptions
         if (MaxSteps is < 1) throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps must be a positive integer (or null for no limit).");
         if (LimitValBatches is < 0) throw new ArgumentOutOfRangeException(nameof(LimitValBatches), LimitValBatches, "LimitValBatches must be 0 or more (or null for all).");
         Core.Accelerators.Accelerator.ThrowIfUnknown(Accelerator, nameof(Accelerator));
+        DdpStrategy.ThrowIfInvalid(Strategy, Devices, NumNodes, nameof(Strategy), nameof(Devices), nameof(NumNodes));
+        Ddp.Validate();
         StepOptions().Validate(nameof(AccumulateGradBatches), nameof(GradientClipVal));
         RecorderOptions().Validate();
     }
 
-    internal FitRecorderOptions RecorderOptions() => new()
+    internal DdpOptions DdpOptions() => new()
+    {
+        BucketCapMb = Ddp.BucketCapMb,
+        BroadcastBuffers = Ddp.BroadcastBuffers,
+        OverlapWithBackward = Ddp.OverlapWithBackward,
+        SyncBatchNorm = SyncBatchnorm || Ddp.SyncBatchNorm,
+    };
+
+    // Under ddp only rank 0 writes to the experiment loggers (every rank records the same reduced epoch metrics).
+    internal FitRecorderOptions RecorderOptions(bool isGlobalZero = true) => new()
     {
         Framework = "lightning",
-        Loggers = [.. Loggers],
+        Loggers = isGlobalZero ? [.. Loggers] : [],
         LogEveryNSteps = LogEveryNSteps,
         Histograms = Histograms,
         LoggerFactory = LoggerFactory,

@@ -37,6 +37,34 @@ public sealed class TrainerOptionsTests
     }
 
     [Fact]
+    public void UnknownStrategy_ThrowsNamingTheFieldAndTheValidValues()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new Trainer(new TrainerOptions { Strategy = "fsdp" }));
+        Assert.Equal(nameof(TrainerOptions.Strategy), e.ParamName);
+        Assert.Contains("auto, ddp", e.Message);
+    }
+
+    [Theory]
+    [InlineData(0, 1, nameof(TrainerOptions.Devices))]
+    [InlineData(2, 0, nameof(TrainerOptions.NumNodes))]
+    public void DevicesOrNodesBelowOne_ThrowNamingTheField(int devices, int nodes, string field)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new Trainer(new TrainerOptions { Devices = devices, NumNodes = nodes }));
+        Assert.Equal(field, e.ParamName);
+    }
+
+    [Fact]
+    public void DdpOnTwoDevices_InAProcessStartedAlone_FailsSayingHowToLaunch()
+    {
+        var trainer = new Trainer(new TrainerOptions { Strategy = "ddp", Devices = 2, MaxEpochs = 1, Accelerator = "cpu" });
+        using var data = new Unified.Testing.SliceDataModule(64, 0, 32);
+        using var module = new RecordingModule(new HookLog());
+        var e = Assert.Throws<InvalidOperationException>(() => trainer.Fit(module, data));
+        Assert.Contains("need 2 processes", e.Message);
+        Assert.Contains("mpirun -np 2", e.Message);
+    }
+
+    [Fact]
     public void NegativeLimitValBatches_ThrowsNamingTheField()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new Trainer(new TrainerOptions { LimitValBatches = -1 }));

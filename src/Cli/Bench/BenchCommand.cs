@@ -10,12 +10,55 @@ public static class BenchCommand
     static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>Builds the command; results go to <paramref name="output"/>.</summary>
-    public static Command Create(TextWriter output)
+    public static Command Create(TextWriter output, TextWriter error)
     {
         var command = new Command("bench", "Benchmarks against a hand-written TorchSharp loop.");
         command.Subcommands.Add(Overhead(output));
         command.Subcommands.Add(PrecisionCommand(output));
         command.Subcommands.Add(RawStep(output));
+        command.Subcommands.Add(Ddp(output, error));
+        command.Subcommands.Add(DdpWorker(output));
+        return command;
+    }
+
+    static Command Ddp(TextWriter output, TextWriter error)
+    {
+        var rounds = new Option<int>("--rounds") { Description = "Timed epochs per configuration, at least 3 (after one warm-up epoch).", DefaultValueFactory = _ => 5 };
+        var batchSize = new Option<int>("--batch-size") { Description = "Samples per step on each rank.", DefaultValueFactory = _ => 64 };
+        var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
+        var command = new Command("ddp", "Data-parallel scaling of the digits CNN: 1 process vs 2 ranks under mpirun, one thread each (front-end and hand-written loop).")
+        {
+            rounds, batchSize, json,
+        };
+        command.SetAction(parsed =>
+        {
+            int r = parsed.GetValue(rounds), b = parsed.GetValue(batchSize);
+            if (r < 3) throw new UsageException($"--rounds must be at least 3; got {r}.");
+            if (b < 1) throw new UsageException($"--batch-size must be a positive integer; got {b}.");
+            var report = DdpBenchmark.Run(r, b, error);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"lightning: {report.SamplesPerSecond1Rank:F0} samples/s on 1 rank, {report.SamplesPerSecond2Ranks:F0} on 2 (efficiency {report.ScalingEfficiency:P1}, communication {report.CommFraction:P1} of the step)"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"hand-written loop: {report.RawSamplesPerSecond1Rank:F0} samples/s on 1 rank, {report.RawSamplesPerSecond2Ranks:F0} on 2 (efficiency {report.RawScalingEfficiency:P1}, communication {report.RawCommFraction:P1}); with overlapped 10 KiB buckets {report.OverlapSamplesPerSecond2Ranks:F0}"));
+            output.WriteLine("all-reduce ms by MiB: " + string.Join("  ", report.AllReduceMs.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key}: {kv.Value:F3}"))));
+            if (parsed.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(report, Json));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    static Command DdpWorker(TextWriter output)
+    {
+        var rounds = new Option<int>("--rounds") { DefaultValueFactory = _ => 5 };
+        var batchSize = new Option<int>("--batch-size") { DefaultValueFactory = _ => 64 };
+        var command = new Command("ddp-worker", "One launch of 'bench ddp' (every rank runs it; rank 0 prints the JSON line).") { rounds, batchSize };
+        command.Hidden = true;
+        command.SetAction(parsed =>
+        {
+            var times = DdpBenchmark.Measure(parsed.GetValue(rounds), parsed.GetValue(batchSize));
+            if (Core.Distributed.LaunchEnvironment.Current().Rank == 0) output.WriteLine(DdpBenchmark.ToJson(times));
+            return ExitCodes.Success;
+        });
         return command;
     }
 

@@ -1,13 +1,20 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Runtime.InteropServices;
 using Unified.Adapters;
+using Unified.Cli.Launch;
+using Unified.Core.Distributed;
 
 namespace Unified.Cli.Fit;
 
 /// <summary><c>unified fit</c>: trains a digit classifier through either front-end.</summary>
 public static class FitCommand
 {
-    /// <summary>Builds the command; results go to <paramref name="output"/>, warnings to <paramref name="error"/>.</summary>
-    public static Command Create(TextWriter output, TextWriter error)
+    /// <summary>
+    /// Builds the command; results go to <paramref name="output"/>, warnings to <paramref name="error"/>.
+    /// <paramref name="args"/> is the whole command line, which <c>--devices N</c> passes to the N ranks it starts through mpirun.
+    /// </summary>
+    public static Command Create(TextWriter output, TextWriter error, IReadOnlyList<string> args)
     {
         var framework = new Option<string>("--framework") { Description = "Front-end: lightning or ignite.", DefaultValueFactory = _ => Frameworks.Lightning };
         var model = new Option<string>("--model") { Description = "Model: mlp (784-256-10) or cnn.", DefaultValueFactory = _ => "mlp" };
@@ -17,7 +24,8 @@ public static class FitCommand
         var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 1e-3 };
         var seed = new Option<long>("--seed") { Description = "Seed of weights and data order.", DefaultValueFactory = _ => 42 };
         var accelerator = new Option<string>("--accelerator") { Description = "cpu, cuda or auto.", DefaultValueFactory = _ => "cpu" };
-        var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: one per core)." };
+        var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: one per core, shared among the ranks of --devices)." };
+        var devices = new Option<int?>("--devices") { Description = "Train data-parallel on N processes of this machine, started through mpirun (default 1; under an external 'mpirun -np N', its N)." };
         var precision = new Option<string>("--precision") { Description = $"Numerics: {string.Join(", ", Core.Numerics.PrecisionPlugins.Names)}.", DefaultValueFactory = _ => "32-true" };
         var accumulate = new Option<int>("--accumulate") { Description = "Micro-batches per optimiser step.", DefaultValueFactory = _ => 1 };
         var clipGrad = new Option<double?>("--clip-grad") { Description = "Clip gradients to this total norm." };
@@ -35,7 +43,7 @@ public static class FitCommand
 
         var command = new Command("fit", "Train a digit classifier (defaults: MLP, 3 epochs, bundled digits).")
         {
-            framework, model, data, epochs, batchSize, lr, seed, accelerator, threads, precision, accumulate, clipGrad, maxSteps, ckptEvery, resume, runDir, logger, json,
+            framework, model, data, epochs, batchSize, lr, seed, accelerator, devices, threads, precision, accumulate, clipGrad, maxSteps, ckptEvery, resume, runDir, logger, json,
         };
         command.SetAction(parsed =>
         {
@@ -50,6 +58,7 @@ public static class FitCommand
                 Seed = parsed.GetValue(seed),
                 Accelerator = parsed.GetValue(accelerator)!.Trim().ToLowerInvariant(),
                 Threads = parsed.GetValue(threads),
+                Devices = parsed.GetValue(devices),
                 Precision = parsed.GetValue(precision)!,
                 Accumulate = parsed.GetValue(accumulate),
                 ClipGrad = parsed.GetValue(clipGrad),
@@ -62,16 +71,24 @@ public static class FitCommand
                 Json = parsed.GetValue(json),
             };
             settings.Validate();
+            if (settings.Devices is int ranks && ranks > 1 && !LaunchEnvironment.Current().IsMpiLaunch)
+            {
+                var rankArgs = args.ToList();
+                if (settings.Threads is null) rankArgs.AddRange(["--threads", MpiLauncher.ThreadsPerRank(ranks).ToString(CultureInfo.InvariantCulture)]);
+                return MpiLauncher.Run(ranks, rankArgs, output, error);
+            }
+            // SIGTERM, Ctrl+C and SIGUSR1 (what --devices forwards through mpirun) cancel at the next step boundary, after
+            // which last.ckpt is saved; under data parallelism every rank stops at the same one.
             using var signals = new StopSignals();
             try
             {
                 var report = FitRunner.Run(settings, output, error, signals.Token);
-                if (settings.Json) output.WriteLine(report.ToJson());
+                if (settings.Json && report is not null) output.WriteLine(report.ToJson());
                 return ExitCodes.Success;
             }
             catch (FitInterruptedException stopped) when (signals.Received is { } signal)
             {
-                error.WriteLine($"{signal.Name} received: stopped at a step boundary and saved a resumable checkpoint; continue with --resume {stopped.Checkpoint}");
+                error.WriteLine($"error: interrupted by {signal.Name}: stopped at a step boundary and saved a resumable checkpoint; continue with --resume {stopped.Checkpoint}");
                 return signal.ExitCode;
             }
         });

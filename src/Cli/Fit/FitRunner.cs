@@ -1,8 +1,10 @@
 using System.Text.Json;
 using Unified.Adapters;
+using Unified.Cli.Launch;
 using Unified.Core.Checkpointing;
 using Unified.Core.Data;
 using Unified.Core.Diagnostics;
+using Unified.Core.Distributed;
 using Unified.Core.Models;
 using Unified.Core.Runtime;
 
@@ -13,14 +15,21 @@ public static class FitRunner
 {
     /// <summary>
     /// Trains as <paramref name="settings"/> say; progress goes to <paramref name="output"/>, warnings to
-    /// <paramref name="error"/>. A full checkpoint is kept current in the run folder's <c>last.ckpt</c> (after every
-    /// epoch, every <c>--ckpt-every-n-steps</c>, and on cancellation).
+    /// <paramref name="error"/>. Under an MPI launch every rank runs this: each trains its shard, and only rank 0
+    /// prints, writes the run folder and its loggers, and returns the report (the others return null). A full
+    /// checkpoint is kept current in the run folder's <c>last.ckpt</c> (after every epoch, every
+    /// <c>--ckpt-every-n-steps</c>, and on cancellation), written by rank 0 while the other ranks wait.
     /// </summary>
     /// <exception cref="FitInterruptedException"><paramref name="cancellationToken"/> was cancelled; its checkpoint resumes the fit.</exception>
-    public static FitReport Run(FitSettings settings, TextWriter output, TextWriter? error = null, CancellationToken cancellationToken = default)
+    public static FitReport? Run(FitSettings settings, TextWriter output, TextWriter? error = null, CancellationToken cancellationToken = default)
     {
         var logs = new TextWriterLoggerFactory(error ?? TextWriter.Null);
-        TorchRuntime.Initialize(new RuntimeOptions { Threads = settings.Threads });
+        var launch = LaunchEnvironment.Current();
+        TorchRuntime.Initialize(new RuntimeOptions { Threads = settings.Threads ?? (launch.IsMpiLaunch ? MpiLauncher.ThreadsPerRank(launch.LocalSize) : null) });
+        // Disposed (a collective) only on success: after a failure, a rank must exit without waiting for the others.
+        var group = ProcessGroups.FromEnvironment();
+        bool zero = group.Rank == 0;
+        if (!zero) output = TextWriter.Null;
         using var data = new DigitsDataModule(new DigitsDataOptions
         {
             Path = settings.Data == "digits" ? null : settings.Data,
@@ -30,14 +39,18 @@ public static class FitRunner
         });
         Seed.Everything(settings.Seed);
         using var module = new ClassificationModule(DigitsModels.Create(settings.Model), settings.LearningRate);
-        AddHyperparameters(module, settings);
+        AddHyperparameters(module, settings, group.WorldSize);
         string? requested = settings.RunDir;
-        using var mlflow = FitLoggers.CreateMlflow(settings, Path.GetFileName(Path.TrimEndingDirectorySeparator(requested ?? "")) is { Length: > 0 } name ? name : "unified-fit", logs);
-        string runDir = ResolveRunDir(settings);
-        WriteConfig(runDir, settings);
-        var loggers = FitLoggers.Create(settings, runDir, mlflow);
+        using var mlflow = zero
+            ? FitLoggers.CreateMlflow(settings, Path.GetFileName(Path.TrimEndingDirectorySeparator(requested ?? "")) is { Length: > 0 } name ? name : "unified-fit", logs)
+            : null;
+        string runDir = zero ? ResolveRunDir(settings) : "";
+        if (zero) WriteConfig(runDir, settings);
+        var loggers = zero ? FitLoggers.Create(settings, runDir, mlflow) : [];
 
-        IFitProgress progress = output == Console.Out && LiveProgress.IsSupported
+        // Ranks print through mpirun, line by line; rank 0 counts every rank's samples (they run in lockstep).
+        int world = group.WorldSize;
+        IFitProgress progress = world == 1 && output == Console.Out && LiveProgress.IsSupported
             ? new LiveProgress(settings.Epochs, data.Train.Count, () => module.Logged.ProgressBarNames)
             : new PlainProgress(output, settings.Epochs);
         var memory = new List<EpochMemory>();
@@ -48,7 +61,8 @@ public static class FitRunner
             Precision = settings.Precision,
             AccumulateGradBatches = settings.Accumulate,
             GradientClipValue = settings.ClipGrad,
-            OnStep = progress.OnStep,
+            Devices = settings.Devices,
+            OnStep = world == 1 ? progress.OnStep : step => progress.OnStep(step with { BatchSize = step.BatchSize * world }),
             OnEpoch = epoch =>
             {
                 // Each step leaves a few KB of tensor wrappers; without a collection per epoch RSS climbs with the GC's
@@ -57,12 +71,14 @@ public static class FitRunner
                 // Finalizers free the native tensors of garbage (e.g. an earlier fit's optimiser state in the same
                 // process); waiting for them makes the live-tensor count below the same at every epoch.
                 GC.WaitForPendingFinalizers();
+                GC.WaitForPendingFinalizers();
                 memory.Add(EpochMemory.Now(epoch.Epoch + 1));
                 progress.OnEpoch(epoch);
             },
             LoggerFactory = logs,
             MaxSteps = settings.MaxSteps,
-            CheckpointDir = runDir,
+            // Only rank 0 writes; the other ranks join every save at the same moment and need only a folder name.
+            CheckpointDir = zero ? runDir : requested ?? "runs",
             CheckpointEveryNSteps = settings.CkptEveryNSteps,
             ResumeFrom = settings.Resume,
         };
@@ -75,7 +91,7 @@ public static class FitRunner
         }
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
-            throw new FitInterruptedException(Path.Combine(runDir, "last.ckpt"), e);
+            throw new FitInterruptedException(Path.Combine(zero ? runDir : Path.GetFullPath(requested ?? "RUN_DIR"), "last.ckpt"), e);
         }
         finally
         {
@@ -85,8 +101,11 @@ public static class FitRunner
         // A resume of a finished run has no new epoch to report; its metrics were those of the saved run.
         var metrics = result.FinalMetrics;
         string checkpoint = Path.Combine(runDir, "last.ckpt");
+        group.Barrier();
+        group.Dispose();
+        if (!zero) return null;
         return new FitReport(
-            settings.Framework, settings.Model, settings.Precision, 1, settings.Epochs, result.Steps,
+            settings.Framework, settings.Model, settings.Precision, result.WorldSize, settings.Epochs, result.Steps,
             metrics.GetValueOrDefault("train_loss", double.NaN), metrics.GetValueOrDefault("val_loss", double.NaN),
             metrics.GetValueOrDefault("val_accuracy", double.NaN), Math.Round(result.Seconds, 3), Math.Round(result.SamplesPerSecond, 1),
             WeightsHash.Sha256(module.Network), checkpoint, runDir, Math.Round(ProcessMemory.PeakRssMb(), 1), memory,
@@ -98,7 +117,7 @@ public static class FitRunner
         RunDirectory.Create(settings.RunDir ?? (settings.Resume is { } resume ? Path.GetDirectoryName(Path.GetFullPath(resume)) : null));
 
     // What the experiment loggers record as the run's hyper-parameters (hparams.yaml, TensorBoard's HParams, MLflow params).
-    static void AddHyperparameters(ClassificationModule module, FitSettings settings)
+    static void AddHyperparameters(ClassificationModule module, FitSettings settings, int devices)
     {
         module.Hyperparameters["framework"] = settings.Framework;
         module.Hyperparameters["model"] = settings.Model;
@@ -109,6 +128,7 @@ public static class FitRunner
         module.Hyperparameters["precision"] = settings.Precision;
         module.Hyperparameters["accumulate_grad_batches"] = settings.Accumulate;
         module.Hyperparameters["gradient_clip_val"] = settings.ClipGrad;
+        module.Hyperparameters["devices"] = devices;
     }
 
     static void WriteConfig(string runDir, FitSettings settings) =>

@@ -31,6 +31,9 @@ public sealed record FitSettings
     /// <summary>cpu, cuda or auto.</summary>
     public string Accelerator { get; init; } = "cpu";
 
+    /// <summary>Processes to train data-parallel on this machine (started through mpirun); null: one, or whatever an external mpirun started.</summary>
+    public int? Devices { get; init; }
+
     /// <summary>libtorch intra-op threads; null for libtorch's default.</summary>
     public int? Threads { get; init; }
 
@@ -75,6 +78,7 @@ public sealed record FitSettings
         Require(BatchSize >= 1, $"--batch-size must be a positive integer; got {BatchSize}.");
         Require(LearningRate > 0 && double.IsFinite(LearningRate), $"--lr must be a positive number; got {LearningRate}.");
         Require(Threads is null or >= 1, $"--threads must be a positive integer; got {Threads}.");
+        Require(Devices is null or >= 1, $"--devices must be a positive integer; got {Devices}.");
         Require(Accumulate >= 1, $"--accumulate must be a positive integer; got {Accumulate}.");
         Require(ClipGrad is null || (ClipGrad > 0 && double.IsFinite(ClipGrad.Value)), $"--clip-grad must be a positive number; got {ClipGrad}.");
         Require(MaxSteps is null or >= 1, $"--max-steps must be a positive integer; got {MaxSteps}.");

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Unified.Cli.Launch;
 
 namespace Unified.Cli.Fit;
 
@@ -11,11 +12,14 @@ public sealed class StopSignals : IDisposable
     readonly CancellationTokenSource source = new();
     readonly PosixSignalRegistration[] registrations;
 
-    /// <summary>Starts listening.</summary>
+    /// <summary>Starts listening (on Linux also to the stop signal that <c>--devices</c> forwards to its ranks through mpirun).</summary>
     public StopSignals() => registrations =
     [
         PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Stop(context, new ReceivedSignal("SIGTERM", ExitCodes.Terminated))),
         PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Stop(context, new ReceivedSignal("SIGINT", ExitCodes.Interrupted))),
+        .. OperatingSystem.IsLinux()
+            ? [PosixSignalRegistration.Create(MpiLauncher.StopSignal, context => Stop(context, new ReceivedSignal("the launcher's stop signal", ExitCodes.Interrupted)))]
+            : Array.Empty<PosixSignalRegistration>(),
     ];
 
     /// <summary>Cancelled when a signal arrives.</summary>

@@ -1,15 +1,16 @@
-using Unified.Core.Runtime;
+using Unified.Core.Distributed;
 using static TorchSharp.torch;
 
 namespace Unified.Core.Data;
 
 /// <summary>Batches from in-memory tensors, shuffled per epoch by a generator seeded from (seed, epoch).</summary>
-public sealed class TensorDataLoader : IBatchLoader, IDisposable
+public sealed class TensorDataLoader : IShardableBatchLoader, IDisposable
 {
     readonly Tensor inputs, targets;
     readonly int batchSize;
-    readonly bool shuffle, dropLast;
+    readonly bool shuffle, dropLast, ownsData;
     readonly long seed;
+    readonly DistributedSampler? sampler;
 
     /// <summary>Creates a loader over <paramref name="inputs"/> and <paramref name="targets"/> (same first dimension); takes ownership.</summary>
     public TensorDataLoader(Tensor inputs, Tensor targets, int batchSize, bool shuffle, long seed, bool dropLast = false)
@@ -19,10 +20,18 @@ public sealed class TensorDataLoader : IBatchLoader, IDisposable
             throw new ArgumentException($"Inputs have {inputs.shape[0]} samples but targets have {targets.shape[0]}; they must match.", nameof(targets));
         if (inputs.shape[0] == 0) throw new ArgumentException("The dataset is empty: there are no samples to load.", nameof(inputs));
         (this.inputs, this.targets, this.batchSize, this.shuffle, this.seed, this.dropLast) = (inputs, targets, batchSize, shuffle, seed, dropLast);
+        ownsData = true;
         SampleCount = (int)inputs.shape[0];
-        Count = dropLast ? SampleCount / batchSize : (SampleCount + batchSize - 1) / batchSize;
-        if (Count == 0)
-            throw new ArgumentException($"Batch size {batchSize} with drop-last leaves no batch of the {SampleCount} samples; use a smaller batch size.", nameof(batchSize));
+        Count = CountBatches();
+    }
+
+    // A rank's share of another loader's tensors (which stay owned by that loader).
+    TensorDataLoader(TensorDataLoader whole, DistributedSampler sampler)
+    {
+        (inputs, targets, batchSize, shuffle, seed, dropLast) = (whole.inputs, whole.targets, whole.batchSize, whole.shuffle, whole.seed, whole.dropLast);
+        this.sampler = sampler;
+        SampleCount = sampler.Count;
+        Count = CountBatches();
     }
 
     /// <inheritdoc />
@@ -32,6 +41,12 @@ public sealed class TensorDataLoader : IBatchLoader, IDisposable
     public int SampleCount { get; }
 
     /// <inheritdoc />
+    public IBatchLoader Shard(int rank, int worldSize, ShardMode mode) =>
+        sampler is not null
+            ? throw new InvalidOperationException("This loader is already a rank's shard; shard the whole loader instead.")
+            : new TensorDataLoader(this, new DistributedSampler(SampleCount, rank, worldSize, shuffle, seed, mode));
+
+    /// <inheritdoc />
     public IEnumerable<Batch> Epoch(int epoch, int startBatch = 0)
     {
         if (startBatch < 0 || startBatch > Count)
@@ -39,9 +54,18 @@ public sealed class TensorDataLoader : IBatchLoader, IDisposable
         return Enumerate(epoch, startBatch);
     }
 
+    int CountBatches()
+    {
+        int count = dropLast ? SampleCount / batchSize : (SampleCount + batchSize - 1) / batchSize;
+        return count > 0
+            ? count
+            : throw new ArgumentException($"Batch size {batchSize} with drop-last leaves no batch of the {SampleCount} samples; use a smaller batch size.", nameof(batchSize));
+    }
+
     IEnumerable<Batch> Enumerate(int epoch, int startBatch)
     {
-        using var order = shuffle ? Permutation(epoch) : null;
+        // The enumeration owns the order: it must outlive a dispose scope that is open at the first MoveNext.
+        using var order = (sampler?.Indices(epoch) ?? (shuffle ? Shuffling.Permutation(SampleCount, seed, epoch) : null))?.DetachFromDisposeScope();
         for (int b = startBatch; b < Count; b++)
         {
             long start = (long)b * batchSize, length = Math.Min(batchSize, SampleCount - start);
@@ -55,15 +79,10 @@ public sealed class TensorDataLoader : IBatchLoader, IDisposable
         }
     }
 
-    Tensor Permutation(int epoch)
-    {
-        using var generator = new Generator((ulong)Seed.Derive(seed, epoch));
-        return randperm(SampleCount, generator: generator);
-    }
-
     /// <inheritdoc />
     public void Dispose()
     {
+        if (!ownsData) return;
         inputs.Dispose();
         targets.Dispose();
     }

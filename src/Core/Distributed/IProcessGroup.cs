@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using static TorchSharp.torch;
 
 namespace Unified.Core.Distributed;
@@ -29,4 +30,24 @@ public interface IProcessGroup : IDisposable
 
     /// <summary>Returns once every rank has called it.</summary>
     void Barrier();
+
+    /// <summary>How long a collective waits for the other ranks before it throws a <see cref="TimeoutException"/>.</summary>
+    TimeSpan Timeout => System.Threading.Timeout.InfiniteTimeSpan;
+
+    /// <summary>
+    /// Starts <see cref="AllReduce"/> without waiting, so that communication overlaps other work; call
+    /// <see cref="ICollectiveWork.Wait"/> before reading or changing <paramref name="tensor"/>.
+    /// </summary>
+    ICollectiveWork StartAllReduce(Tensor tensor, ReduceOp op = ReduceOp.Sum)
+    {
+        AllReduce(tensor, op);
+        return CompletedWork.Instance;
+    }
+
+    /// <summary>
+    /// Ends every process of the group now with <paramref name="exitCode"/> (MPI's <c>MPI_Abort</c>): what a rank does
+    /// after a failure that the others cannot see, so that none of them waits for it until the timeout.
+    /// </summary>
+    [DoesNotReturn]
+    void Abort(int exitCode) => Environment.Exit(exitCode);
 }

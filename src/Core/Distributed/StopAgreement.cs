@@ -3,31 +3,51 @@ using static TorchSharp.torch;
 namespace Unified.Core.Distributed;
 
 /// <summary>
-/// Turns a stop request seen by one process (SIGTERM, Ctrl+C, a cancelled token) into one decision every rank takes at
-/// the same step, so that all ranks stop, save and exit together instead of leaving one waiting in a collective. With
-/// one process it reads the token and costs nothing; with several it is one tiny all-reduce (max) per check.
+/// Lets the ranks of a run stop at the same batch when any of them is asked to (SIGTERM, Ctrl+C, a cancelled token):
+/// each batch starts a tiny non-blocking all-reduce (max) of this rank's stop flag and reads the previous batch's
+/// result, so the agreement costs no wait and every rank sees a stop at the same batch, one batch after the request.
+/// A rank that stopped on its own would leave the others waiting in their next collective.
 /// </summary>
-public sealed class StopAgreement(IProcessGroup group)
+public sealed class StopAgreement : IDisposable
 {
-    /// <summary>An agreement for a single-process run.</summary>
-    public static StopAgreement Single { get; } = new(SingleProcessGroup.Instance);
+    readonly IProcessGroup group;
+    readonly Tensor flag;
+    ICollectiveWork? pending;
 
-    /// <summary>The group the ranks agree in.</summary>
-    public IProcessGroup Group { get; } = group;
-
-    /// <summary>Whether any rank's <paramref name="token"/> is cancelled; every rank gets the same answer.</summary>
-    public bool AnyRankRequested(CancellationToken token)
+    /// <summary>Creates the agreement over <paramref name="group"/>.</summary>
+    public StopAgreement(IProcessGroup group)
     {
-        bool local = token.IsCancellationRequested;
-        if (Group.WorldSize == 1) return local;
-        using var flag = tensor(local ? 1f : 0f);
-        Group.AllReduce(flag, ReduceOp.Max);
-        return flag.item<float>() > 0;
+        this.group = group ?? throw new ArgumentNullException(nameof(group));
+        flag = zeros(1, ScalarType.Int32).DetachFromDisposeScope();
     }
 
-    /// <summary>Throws <see cref="OperationCanceledException"/> on every rank when any rank asked to stop.</summary>
-    public void ThrowIfRequested(CancellationToken token)
+    /// <summary>
+    /// Call once per batch on every rank with whether this rank wants to stop; returns true (on every rank at the same
+    /// batch) once any rank asked at an earlier call. With one process it returns <paramref name="stopHere"/>.
+    /// </summary>
+    public bool Poll(bool stopHere)
     {
-        if (AnyRankRequested(token)) throw new OperationCanceledException("A stop was requested (signal or cancellation); stopping at a step boundary.", token);
+        if (group.WorldSize == 1) return stopHere;
+        if (pending is not null)
+        {
+            pending.Wait();
+            pending = null;
+            if (flag.item<int>() != 0) return true;
+        }
+        flag.fill_(stopHere ? 1 : 0);
+        pending = group.StartAllReduce(flag, ReduceOp.Max);
+        return false;
     }
+
+    /// <summary>Waits for the last started agreement (call at the same point on every rank, e.g. at epoch end); returns whether it asked to stop.</summary>
+    public bool Complete()
+    {
+        if (pending is null) return false;
+        pending.Wait();
+        pending = null;
+        return flag.item<int>() != 0;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => flag.Dispose();
 }

@@ -1,3 +1,4 @@
+using Unified.Core.Distributed;
 using Unified.Core.State;
 using static TorchSharp.torch;
 
@@ -5,7 +6,7 @@ namespace Unified.Core.Training;
 
 /// <summary>
 /// Batch-size-weighted running means of logged scalars, kept on the values' device so that logging a value costs no
-/// host sync; <see cref="Compute"/> reads them (one sync) at epoch end.
+/// host sync; <see cref="Compute()"/> reads them (one sync) at epoch end.
 /// </summary>
 public sealed class LoggedMetrics : IStateful, IDisposable
 {
@@ -48,6 +49,42 @@ public sealed class LoggedMetrics : IStateful, IDisposable
     /// <summary>The mean of every logged name since the last reset (syncs with the device once per name).</summary>
     public IReadOnlyDictionary<string, double> Compute() =>
         sums.ToDictionary(kv => kv.Key, kv => kv.Value.Sum.item<double>() / kv.Value.Count, StringComparer.Ordinal);
+
+    /// <summary>
+    /// The mean of every logged name over all ranks of <paramref name="group"/> (collective: every rank calls it, having
+    /// logged the same names in the same order): sums and counts are all-reduced, so the result is the mean over every
+    /// rank's samples, exactly as one process that saw them all would compute it.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The ranks logged different names.</exception>
+    public IReadOnlyDictionary<string, double> Compute(IProcessGroup group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        if (group.WorldSize == 1) return Compute();
+        using var scope = NewDisposeScope();
+        var names = sums.Keys.ToList();
+        using (var signature = tensor(new[] { names.Count, NameHash(names) }))
+        {
+            var all = group.AllGather(signature).data<long>().ToArray();
+            for (int r = 0; r < group.WorldSize; r++)
+                if (all[2 * r] != names.Count || all[2 * r + 1] != NameHash(names))
+                    throw new InvalidOperationException(
+                        $"Rank {group.Rank} logged {names.Count} metric names ({string.Join(", ", names)}) but rank {r} logged {all[2 * r]} or different ones; "
+                        + "every rank must log the same names in the same order (log unconditionally, not only on some ranks).");
+        }
+        if (names.Count == 0) return new Dictionary<string, double>(StringComparer.Ordinal);
+        var packed = cat(names.Select(n => stack([sums[n].Sum.cpu(), tensor((double)sums[n].Count)])).ToArray());
+        group.AllReduce(packed, ReduceOp.Sum);
+        var values = packed.data<double>().ToArray();
+        return names.Select((n, i) => (n, values[2 * i] / values[2 * i + 1])).ToDictionary(p => p.n, p => p.Item2, StringComparer.Ordinal);
+    }
+
+    // FNV-1a over the ordered names: the same on every rank (string.GetHashCode is randomised per process).
+    static long NameHash(IEnumerable<string> names)
+    {
+        ulong hash = 14695981039346656037UL;
+        foreach (char c in string.Join('\n', names)) hash = (hash ^ c) * 1099511628211UL;
+        return (long)(hash >> 1);
+    }
 
     /// <summary>Forgets every value (call at epoch start).</summary>
     public void Reset()

@@ -28,19 +28,29 @@ public sealed class StepKernel : IStateful, IDisposable
     /// (true precisions convert the network before <see cref="ITrainingModule.ConfigureOptimizers"/>), then configures
     /// the optimisers. Front-ends create their kernel here.
     /// </summary>
-    public static StepKernel Create(ITrainingModule module, Device device, StepOptions? options = null, IGradientSynchronizer? gradients = null)
+    public static StepKernel Create(ITrainingModule module, Device device, StepOptions? options = null, IGradientSynchronizer? gradients = null) =>
+        Create(module, device, options, gradients is null ? null : _ => gradients);
+
+    /// <summary>
+    /// As <see cref="Create(ITrainingModule, Device, StepOptions?, IGradientSynchronizer?)"/>, with the gradient
+    /// synchronizer made by <paramref name="synchronize"/> from the network once it is on its device and in its
+    /// precision, before the optimisers are configured (e.g. <c>network =&gt; strategy.Wrap(network)</c>, which buckets
+    /// the parameters the optimiser will update).
+    /// </summary>
+    public static StepKernel Create(ITrainingModule module, Device device, StepOptions? options, Func<nn.Module, IGradientSynchronizer>? synchronize)
     {
         options ??= new StepOptions();
         options.Validate();
         module.Network.to(device);
         var precision = Core.Numerics.PrecisionPlugins.Create(options.Precision, device);
         precision.ConnectModule(module.Network);
+        var gradients = synchronize?.Invoke(module.Network);
         return new StepKernel(module.Network, module.ConfigureOptimizers(), options, gradients, precision);
     }
 
     /// <summary>
     /// Creates the kernel for <paramref name="network"/> stepped by <paramref name="optimizers"/> (created over the
-    /// network's parameters). True low precisions need <see cref="Create"/>, which converts the network first.
+    /// network's parameters). True low precisions need <see cref="Create(ITrainingModule, Device, StepOptions?, IGradientSynchronizer?)"/>, which converts the network first.
     /// </summary>
     public StepKernel(nn.Module network, OptimizerConfig optimizers, StepOptions? options = null, IGradientSynchronizer? gradients = null)
         : this(network, optimizers, options ?? new StepOptions(), gradients, precision: null) { }
@@ -171,10 +181,15 @@ public sealed class StepKernel : IStateful, IDisposable
 
     void OptimizerStep()
     {
-        bool stepped = false;
-        if (windowHasGradients)
+        bool stepped = false, hasGradients = windowHasGradients;
+        if (gradients is not null)
         {
-            gradients?.AfterBackward();
+            // Also after a window whose losses were all skipped: the other ranks wait for this one's gradients.
+            gradients.AfterBackward();
+            hasGradients = gradients.ShouldStep(windowHasGradients);
+        }
+        if (hasGradients)
+        {
             stepped = Precision.PrepareStep(Parameters);
             if (stepped)
             {
