@@ -53,6 +53,30 @@ public sealed class CheckpointCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Fit_OnTwoRanks_StoppedBySigterm_ResumesOnTwoRanksToTheSameWeights()
+    {
+        string[] Ddp(string runDir, params string[] extra) =>
+            ["fit", "--devices", "2", "--threads", "1", "--epochs", "2", "--max-steps", "90", "--run-dir", runDir, "--json", .. extra];
+        using var baseline = ChildFit.Start(Ddp(Path.Combine(temp, "ddp-full")));
+        Assert.True(baseline.WaitForExit(TimeSpan.FromMinutes(3)) == 0, $"uninterrupted run failed:\n{baseline.Output}\n{baseline.Error}");
+
+        string runDir = Path.Combine(temp, "ddp-stopped");
+        using (var child = ChildFit.Start(Ddp(runDir, "--ckpt-every-n-steps", "10")))
+        {
+            await WaitForFileAsync(Path.Combine(runDir, "last.ckpt"), child);
+            child.Signal(15);
+            int code = child.WaitForExit(TimeSpan.FromMinutes(1));
+            // The launcher forwards the stop to both ranks, which stop at the same step, save once (rank 0) and exit 130.
+            Assert.True(code == ExitCodes.Interrupted, $"exit code {code}:\n{child.Output}\n{child.Error}");
+        }
+        using var resumed = ChildFit.Start(Ddp(runDir, "--resume", Path.Combine(runDir, "last.ckpt")));
+        Assert.True(resumed.WaitForExit(TimeSpan.FromMinutes(3)) == 0, $"resumed run failed:\n{resumed.Output}\n{resumed.Error}");
+
+        Assert.Equal(baseline.Json().GetProperty("weights_sha256").GetString(), resumed.Json().GetProperty("weights_sha256").GetString());
+        Assert.Equal(90, resumed.Json().GetProperty("steps").GetInt64());
+    }
+
+    [Fact]
     public void Fit_WithAMissingResumeFile_ExitsWithTwoAndSaysWhatToPass()
     {
         var run = CliRun.Of("fit", "--resume", Path.Combine(temp, "nope.ckpt"), "--run-dir", Path.Combine(temp, "r"));
