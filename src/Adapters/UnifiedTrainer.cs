@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Unified.Core.Checkpointing;
 using Unified.Core.Data;
 using Unified.Core.Distributed;
 using Unified.Core.Training;
@@ -62,14 +63,21 @@ public sealed class UnifiedTrainer
             GradientClipVal = options.GradientClipValue,
             GradientClipAlgorithm = options.GradientClipAlgorithm,
             LimitValBatches = options.Validate ? null : 0,
+            MaxSteps = options.MaxSteps,
             LogEveryNSteps = options.LogEveryNSteps,
             Histograms = options.Histograms,
             LoggerFactory = options.LoggerFactory,
         };
         foreach (var logger in options.Loggers) trainerOptions.Loggers.Add(logger);
         if (options.OnStep is not null || options.OnEpoch is not null) trainerOptions.Callbacks.Add(new ReportingCallback(options));
+        // After the reporting callback, so that an epoch is reported before its checkpoint is written.
+        if (options.CheckpointDir is { } dir)
+            trainerOptions.Callbacks.Add(new ModelCheckpoint(new ModelCheckpointOptions
+            {
+                DirPath = dir, SaveTopK = 0, SaveLast = true, EveryNTrainSteps = options.CheckpointEveryNSteps,
+            }));
         var trainer = new Trainer(trainerOptions);
-        trainer.Fit(module, data, cancellationToken);
+        trainer.Fit(module, data, options.ResumeFrom, cancellationToken);
         return (trainer.History, trainer.GlobalStep, (trainer.WorldSize, trainer.IsGlobalZero ? 0 : 1));
     }
 
@@ -94,16 +102,18 @@ public sealed class UnifiedTrainer
         };
         foreach (var logger in options.Loggers) trainerOptions.Loggers.Add(logger);
         var trainer = Supervised.CreateTrainer(module, trainerOptions);
+        var toSave = Supervised.ToSave(trainer);
+        var kernel = (StepKernel)toSave.Parts["kernel"];
         var history = new List<EpochResult>();
-        long steps = 0;
-        int accumulate = options.AccumulateGradBatches, perEpoch = data.Train.Count;
+        int perEpoch = data.Train.Count;
         if (options.OnStep is { } onStep)
             trainer.On(Events.IterationCompleted, e => onStep(new StepReport(
                 e.State.Epoch - 1, e.State.EpochIteration - 1, perEpoch, (TorchSharp.torch.Tensor)e.State.Output!, e.State.Batch!.Size)));
+        // Ignite's idiom for max_steps: terminate after the iteration that reaches it (the epoch still completes).
+        if (options.MaxSteps is long maxSteps)
+            trainer.On(Events.IterationCompleted, e => { if (kernel.GlobalStep >= maxSteps) e.Terminate(); });
         trainer.On(Events.EpochCompleted, e =>
         {
-            // The kernel steps every `accumulate` micro-batches and at the end of each epoch.
-            steps += (perEpoch + accumulate - 1) / accumulate;
             var metrics = new Dictionary<string, double>(e.State.Metrics);
             if (options.Validate && data.Validation is { } validation)
             {
@@ -113,17 +123,42 @@ public sealed class UnifiedTrainer
                 foreach (var (name, value) in evaluator.Run(validation, cancellationToken: group is null ? cancellationToken : default).Metrics)
                     metrics[name] = e.State.Metrics[name] = value;
             }
-            var result = new EpochResult(e.State.Epoch - 1, steps, metrics);
+            var result = new EpochResult(e.State.Epoch - 1, kernel.GlobalStep, metrics);
             history.Add(result);
             options.OnEpoch?.Invoke(result);
         });
-        if (group is null) trainer.Run(data.Train, options.MaxEpochs, cancellationToken);
-        else
+        if (options.CheckpointDir is { } dir) AttachCheckpoints(trainer, toSave, kernel, dir, group?.Rank ?? 0);
+        if (options.ResumeFrom is { } path) Checkpoint.LoadObjects(toSave.Parts, path);
+        // A resumed run whose last epoch already ran has nothing left to do: skip Run, which would start over.
+        if (!(options.ResumeFrom is not null && (trainer.State.Epoch >= options.MaxEpochs && trainer.State.Iteration == (long)trainer.State.Epoch * perEpoch
+            || options.MaxSteps is long m && kernel.GlobalStep >= m)))
         {
-            using var stop = trainer.StopTogether(group, cancellationToken);
-            trainer.Run(data.Train, options.MaxEpochs);
+            if (group is null) trainer.Run(data.Train, options.MaxEpochs, cancellationToken);
+            else
+            {
+                using var stop = trainer.StopTogether(group, cancellationToken);
+                trainer.Run(data.Train, options.MaxEpochs);
+            }
         }
-        return (history, steps, (group?.WorldSize ?? 1, group?.Rank ?? 0));
+        return (history, kernel.GlobalStep, (group?.WorldSize ?? 1, group?.Rank ?? 0));
+    }
+
+    void AttachCheckpoints(Engine trainer, Core.Checkpointing.TrainingState toSave, StepKernel kernel, string dir, int rank)
+    {
+        // The same rolling last.ckpt as the Lightning path's ModelCheckpoint(SaveLast): written atomically in place,
+        // by rank 0 only (TrainingState.Save); every rank triggers the save at the same moment and waits for it.
+        string last = Path.Combine(Path.GetFullPath(dir), ModelCheckpoint.LastName);
+        if (rank == 0) AtomicFile.RemoveStaleTemporaries(Path.GetFullPath(dir));
+        if (options.CheckpointEveryNSteps is int n)
+        {
+            long savedAt = -1;
+            trainer.On(Events.IterationCompleted.Filter((_, _) => kernel.AtStepBoundary && kernel.GlobalStep % n == 0 && kernel.GlobalStep != savedAt), _ =>
+            {
+                savedAt = kernel.GlobalStep;
+                toSave.Save(last);
+            });
+        }
+        trainer.On(Events.EpochCompleted | Events.Interrupt, _ => toSave.Save(last));
     }
 
     sealed class ReportingCallback(UnifiedTrainerOptions options) : Callback

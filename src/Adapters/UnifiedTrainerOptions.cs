@@ -11,6 +11,18 @@ public sealed class UnifiedTrainerOptions
     /// <summary>Training epochs (default 1).</summary>
     public int MaxEpochs { get; set; } = 1;
 
+    /// <summary>Stop after this many optimiser steps (finishing that epoch's end); null: no limit.</summary>
+    public long? MaxSteps { get; set; }
+
+    /// <summary>Folder for checkpoints: <c>last.ckpt</c> after every epoch (and every <see cref="CheckpointEveryNSteps"/> steps) and on cancellation; null: none.</summary>
+    public string? CheckpointDir { get; set; }
+
+    /// <summary>Also checkpoint every n optimiser steps (needs <see cref="CheckpointDir"/>); null: per epoch only.</summary>
+    public int? CheckpointEveryNSteps { get; set; }
+
+    /// <summary>A checkpoint to resume from: the fit continues where it was saved, up to <see cref="MaxEpochs"/> / <see cref="MaxSteps"/>.</summary>
+    public string? ResumeFrom { get; set; }
+
     /// <summary>Seed applied when fitting starts (data order is seeded by the data module); null leaves generators as they are.</summary>
     public long? Seed { get; set; }
 
@@ -71,6 +83,10 @@ public sealed class UnifiedTrainerOptions
     {
         if (MaxEpochs < 1) throw new ArgumentOutOfRangeException(nameof(MaxEpochs), MaxEpochs, "MaxEpochs must be a positive integer.");
         Core.Accelerators.Accelerator.ThrowIfUnknown(Accelerator, nameof(Accelerator));
+        if (MaxSteps is < 1) throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps must be a positive integer (or null for no limit).");
+        if (CheckpointEveryNSteps is < 1) throw new ArgumentOutOfRangeException(nameof(CheckpointEveryNSteps), CheckpointEveryNSteps, "CheckpointEveryNSteps must be a positive integer (or null).");
+        if (CheckpointEveryNSteps is not null && CheckpointDir is null)
+            throw new ArgumentException("CheckpointEveryNSteps needs CheckpointDir to say where checkpoints go.", nameof(CheckpointDir));
         DdpStrategy.ThrowIfInvalid(Strategy, Devices, NumNodes);
         Ddp.Validate();
         new StepOptions { AccumulateGradBatches = AccumulateGradBatches, GradientClipValue = GradientClipValue, Precision = Precision }.Validate();

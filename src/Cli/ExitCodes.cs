@@ -12,6 +12,12 @@ public static class ExitCodes
     /// <summary>The command line was invalid.</summary>
     public const int Usage = 2;
 
-    /// <summary>The command was interrupted (SIGTERM, Ctrl+C), on every rank together under data parallelism.</summary>
+    /// <summary>
+    /// Stopped by Ctrl+C (SIGINT) after saving a resumable checkpoint: 128 + 2. Also the code of data-parallel ranks
+    /// stopped together by the launcher's forwarded stop signal.
+    /// </summary>
     public const int Interrupted = 130;
+
+    /// <summary>Stopped by SIGTERM after saving a resumable checkpoint: 128 + 15.</summary>
+    public const int Terminated = 143;
 }

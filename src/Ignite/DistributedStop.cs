@@ -18,9 +18,11 @@ public static class DistributedStop
         var agreement = new StopAgreement(group);
         var handles = new[]
         {
-            engine.On(Events.IterationStarted, _ =>
+            engine.On(Events.IterationStarted, e =>
             {
-                if (agreement.Poll(cancellationToken.IsCancellationRequested)) throw new OperationCanceledException(cancellationToken);
+                // Only where the engine may stop (the supervised trainer: optimiser-step boundaries), the same batches on every rank.
+                if ((e.CanInterrupt?.Invoke(e) ?? true) && agreement.Poll(cancellationToken.IsCancellationRequested))
+                    throw new OperationCanceledException(cancellationToken);
             }),
             engine.On(Events.EpochCompleted, _ =>
             {

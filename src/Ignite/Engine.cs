@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Unified.Core.Data;
 using Unified.Core.Runtime;
+using Unified.Core.State;
 
 namespace Unified.Ignite;
 
@@ -13,13 +14,16 @@ namespace Unified.Ignite;
 /// using var handle = engine.On(Events.EpochCompleted, e =&gt; Console.WriteLine($"epoch {e.State.Epoch}"));
 /// engine.Run(data.Train, maxEpochs: 3);
 /// </code></example>
-public sealed class Engine
+public sealed class Engine : IStateful
 {
     readonly Func<Engine, Batch, object?> process;
     readonly Dictionary<EventKind, List<(Event Event, Delegate Handler)>> handlers = [];
     readonly List<Action<Exception?>> runEnd = [];
     Exception? runFailure;
     bool terminate;
+    // Epochs whose EpochCompleted has fired: with Iteration it tells a mid-epoch save from an end-of-epoch one.
+    int epochsCompleted;
+    (long Iteration, int EpochsCompleted)? resumeFrom;
 
     /// <summary>Creates an engine around <paramref name="process"/>(engine, batch) → output.</summary>
     public Engine(Func<Engine, Batch, object?> process)
@@ -62,35 +66,55 @@ public sealed class Engine
     /// </summary>
     internal void OnRunEnd(Action<Exception?> action) => runEnd.Add(action);
 
-    /// <summary>Runs <paramref name="data"/> for <paramref name="maxEpochs"/> epochs and returns the final state.</summary>
+    /// <summary>
+    /// Runs <paramref name="data"/> for <paramref name="maxEpochs"/> epochs and returns the final state. After
+    /// <see cref="LoadStateDict"/>, the run continues from the loaded iteration (mid-epoch included: the epoch's
+    /// remaining batches, in the same order) instead of starting over, as Ignite's <c>run</c> after <c>load_state_dict</c>.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">
+    /// <paramref name="cancellationToken"/> was cancelled (checked between iterations where <see cref="CanInterrupt"/>
+    /// allows); <see cref="Events.Interrupt"/> handlers ran first.
+    /// </exception>
     public State Run(IBatchLoader data, int maxEpochs = 1, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (maxEpochs < 1) throw new ArgumentOutOfRangeException(nameof(maxEpochs), maxEpochs, "maxEpochs must be a positive integer.");
-        (State.Iteration, State.Epoch, State.MaxEpochs, State.EpochLength) = (0, 0, maxEpochs, data.Count);
+        var (iteration, completed) = resumeFrom ?? (0, 0);
+        resumeFrom = null;
+        if (iteration > 0 && iteration > (long)(completed + 1) * data.Count)
+            throw new InvalidOperationException($"The loaded state (iteration {iteration}, {completed} epochs completed) does not fit {data.Count} iterations per epoch; resume with the same data and batch size.");
+        (State.Iteration, State.Epoch, State.MaxEpochs, State.EpochLength) = (iteration, completed, maxEpochs, data.Count);
+        epochsCompleted = completed;
         State.Metrics.Clear();
         (terminate, runFailure) = (false, null);
         var run = Stopwatch.StartNew();
+        // An iteration counted but not processed: a stop raised by an IterationStarted handler (DistributedStop) must
+        // not leave it in the counters that a checkpoint saved on Interrupt records.
+        bool counted = false;
         try
         {
             Fire(EventKind.Started);
             while (State.Epoch < maxEpochs && !terminate)
             {
                 State.Epoch++;
+                int first = (int)(State.Iteration - (long)(State.Epoch - 1) * data.Count);
                 var epoch = Stopwatch.StartNew();
                 Fire(EventKind.EpochStarted);
-                foreach (var batch in data.Epoch(State.Epoch - 1))
+                foreach (var batch in data.Epoch(State.Epoch - 1, first))
                 {
                     ReleaseIteration();
                     State.Batch = batch; // owned from here, so that a cancelled run disposes it too
-                    cancellationToken.ThrowIfCancellationRequested();
+                    if (CanInterrupt?.Invoke(this) ?? true) cancellationToken.ThrowIfCancellationRequested();
                     State.Iteration++;
+                    counted = true;
                     Fire(EventKind.IterationStarted);
                     State.Output = process(this, batch);
+                    counted = false;
                     Fire(EventKind.IterationCompleted);
                     if (terminate) break;
                 }
                 State.EpochSeconds = epoch.Elapsed.TotalSeconds;
+                epochsCompleted = State.Epoch;
                 Fire(EventKind.EpochCompleted);
             }
             State.RunSeconds = run.Elapsed.TotalSeconds;
@@ -100,7 +124,14 @@ public sealed class Engine
         {
             throw; // not reached: Remember only looks
         }
-        catch (Exception e) when (e is not OperationCanceledException && HasHandlers(EventKind.ExceptionRaised))
+        catch (OperationCanceledException)
+        {
+            if (counted) State.Iteration--;
+            ReleaseIteration();
+            Fire(EventKind.Interrupt);
+            throw;
+        }
+        catch (Exception e) when (HasHandlers(EventKind.ExceptionRaised))
         {
             foreach (var (_, handler) in Snapshot(EventKind.ExceptionRaised)) ((Action<Engine, Exception>)handler)(this, e);
         }
@@ -110,6 +141,34 @@ public sealed class Engine
             foreach (var action in runEnd) action(runFailure);
         }
         return State;
+    }
+
+    /// <summary>
+    /// Where a cancellation may stop the run (checked before each iteration); null: anywhere. The supervised trainer
+    /// allows only optimiser-step boundaries, so that an interrupted run leaves no half-accumulated gradients.
+    /// </summary>
+    public Func<Engine, bool>? CanInterrupt { get; set; }
+
+    /// <summary>The run's counters, as Ignite's <c>engine.state_dict()</c>: <c>iteration</c>, <c>epoch_length</c>, <c>max_epochs</c>, <c>epochs_completed</c>.</summary>
+    public StateDict StateDict()
+    {
+        var state = new StateDict();
+        state.Values["iteration"] = State.Iteration;
+        state.Values["epoch_length"] = State.EpochLength;
+        state.Values["max_epochs"] = State.MaxEpochs;
+        state.Values["epochs_completed"] = epochsCompleted;
+        return state;
+    }
+
+    /// <summary>Loads counters saved by <see cref="StateDict"/>; the next <see cref="Run"/> continues from them.</summary>
+    public void LoadStateDict(StateDict state)
+    {
+        long iteration = state.Value<long>("iteration");
+        int completed = state.Value<int>("epochs_completed"), length = state.Value<int>("epoch_length");
+        if (iteration < 0 || completed < 0 || length < 0 || iteration < (long)completed * length)
+            throw new InvalidDataException($"Engine state (iteration {iteration}, {completed} epochs completed of {length} iterations) is inconsistent.");
+        resumeFrom = (iteration, completed);
+        (State.Iteration, State.Epoch, State.EpochLength, State.MaxEpochs) = (iteration, completed, length, state.Value<int>("max_epochs"));
     }
 
     // An exception filter sees the exception before any handler runs, and before finally blocks unwind.

@@ -23,4 +23,10 @@ public enum EventKind
 
     /// <summary>When the process function or a handler throws; without a handler the exception propagates.</summary>
     ExceptionRaised,
+
+    /// <summary>
+    /// When the run is cancelled at an iteration boundary (Ignite's <c>INTERRUPT</c>), before the cancellation
+    /// propagates: the state is consistent, so a checkpoint saved here resumes exactly.
+    /// </summary>
+    Interrupt,
 }

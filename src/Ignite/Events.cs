@@ -23,4 +23,7 @@ public static class Events
 
     /// <summary>When an exception escapes the process function or a handler.</summary>
     public static Event ExceptionRaised { get; } = new(EventKind.ExceptionRaised);
+
+    /// <summary>When the run is cancelled between iterations, before the cancellation propagates (Ignite's <c>INTERRUPT</c>).</summary>
+    public static Event Interrupt { get; } = new(EventKind.Interrupt);
 }

@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using TorchSharp;
+using Unified.Core.Checkpointing;
 using Unified.Core.Accelerators;
 using Unified.Core.Distributed;
 using Unified.Core.Logging;
@@ -41,6 +43,9 @@ public static class Supervised
             recorder?.StepCompleted(start, loss, onDevice.Size, kernel.GlobalStep);
             return loss;
         });
+        engine.CanInterrupt = _ => kernel.AtStepBoundary;
+        // Under ddp rank 0 writes each checkpoint and every rank waits until it is durable.
+        TrainingStates.Add(engine, new TrainingState(module, kernel) { ProcessGroup = strategy?.Group ?? SingleProcessGroup.Instance }.Add("trainer", engine));
         // An epoch is recorded once all its EpochCompleted handlers ran (validation included): at the next epoch's
         // start or at the end of the run.
         void RecordFinishedEpoch(Engine e)
@@ -57,7 +62,8 @@ public static class Supervised
         engine.On(Events.EpochStarted, e =>
         {
             RecordFinishedEpoch(e);
-            module.Logged.Reset();
+            // A run resumed mid-epoch keeps the running means restored from the checkpoint.
+            if (e.State.Iteration == (long)(e.State.Epoch - 1) * e.State.EpochLength) module.Logged.Reset();
             module.Network.train();
             recorder?.EpochStarted(e.State.Epoch - 1);
         });
@@ -88,6 +94,19 @@ public static class Supervised
         });
         return engine;
     }
+
+    /// <summary>
+    /// Everything a trainer made by <c>CreateTrainer</c> needs to resume, as a named map for <see cref="Checkpoint"/>'s
+    /// <c>toSave</c>: <c>model</c>, <c>optimizer</c>, <c>lr_scheduler</c> (if any), <c>kernel</c>, <c>rng</c>,
+    /// <c>logged</c> and <c>trainer</c> (the engine's counters). Add handler states with <see cref="Core.Checkpointing.TrainingState.Add"/>.
+    /// </summary>
+    /// <example><code>var handler = new Checkpoint(Supervised.ToSave(trainer).Parts, new DiskSaver("ckpt"), nSaved: 2);</code></example>
+    /// <exception cref="ArgumentException"><paramref name="trainer"/> was not made by <c>CreateTrainer</c>.</exception>
+    public static TrainingState ToSave(Engine trainer) => TrainingStates.TryGetValue(trainer, out var state)
+        ? state
+        : throw new ArgumentException("This engine was not made by Supervised.CreateTrainer; build its to-save map from its parts.", nameof(trainer));
+
+    static readonly ConditionalWeakTable<Engine, TrainingState> TrainingStates = new();
 
     /// <summary>A trainer from parts: loss = <paramref name="lossFunction"/>(model(x), y), stepped by <paramref name="optimizer"/>.</summary>
     /// <example><code>var trainer = Supervised.CreateTrainer(model, optim.Adam(model.parameters()), (p, y) =&gt; nn.functional.cross_entropy(p, y));</code></example>

@@ -21,6 +21,18 @@ public abstract class Callback
     /// <summary>Called after the epoch's training and validation, with the epoch's logged means.</summary>
     public virtual void OnTrainEpochEnd(TrainerProgress progress, ITrainingModule module, EpochResult result) { }
 
+    /// <summary>
+    /// Called when the fit fails or is cancelled, before <see cref="OnFitEnd"/> (Lightning's <c>on_exception</c>). On
+    /// cancellation the state is at a step boundary, so a checkpoint saved here resumes exactly.
+    /// </summary>
+    public virtual void OnException(TrainerProgress progress, ITrainingModule module, Exception exception) { }
+
+    /// <summary>
+    /// Names this callback's state in checkpoints when it implements <see cref="Core.State.IStateful"/> (Lightning's
+    /// <c>state_key</c>); two stateful callbacks of one type need different keys.
+    /// </summary>
+    public virtual string StateKey => GetType().Name;
+
     /// <summary>Called once when fitting ends, also when it fails.</summary>
     public virtual void OnFitEnd(TrainerProgress progress, ITrainingModule module) { }
 }

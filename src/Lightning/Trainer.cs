@@ -1,9 +1,11 @@
 using TorchSharp;
 using Unified.Core.Accelerators;
+using Unified.Core.Checkpointing;
 using Unified.Core.Data;
 using Unified.Core.Distributed;
 using Unified.Core.Logging;
 using Unified.Core.Runtime;
+using Unified.Core.State;
 using Unified.Core.Training;
 
 namespace Unified.Lightning;
@@ -47,19 +49,28 @@ public sealed class Trainer
     public double CommunicationSeconds { get; private set; }
 
     /// <summary>
-    /// Trains <paramref name="module"/> on <paramref name="data"/>, validating after every epoch. Under the <c>ddp</c>
-    /// strategy every rank calls it: each trains on its shard, and a failure on one rank is reported and ends every
-    /// rank (non-zero exit) instead of leaving the others waiting.
+    /// Trains <paramref name="module"/> on <paramref name="data"/>, validating after every epoch. With
+    /// <paramref name="ckptPath"/>, first restores the whole fit from that checkpoint (weights, optimiser, scheduler, RNG,
+    /// loop progress, callback states) and continues exactly where it was saved, mid-epoch included, up to
+    /// <see cref="TrainerOptions.MaxEpochs"/> (Lightning's <c>trainer.fit(model, ckpt_path=...)</c>). Under the
+    /// <c>ddp</c> strategy every rank calls it: each trains on its shard, and a failure on one rank is reported and
+    /// ends every rank (non-zero exit) instead of leaving the others waiting.
     /// </summary>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (checked between batches; under <c>ddp</c> every rank stops at the same batch).</exception>
-    public void Fit(ITrainingModule module, IDataModule data, CancellationToken cancellationToken = default)
+    /// <exception cref="OperationCanceledException">
+    /// <paramref name="cancellationToken"/> was cancelled (checked between batches at optimiser-step boundaries; under
+    /// <c>ddp</c> every rank stops at the same batch); callbacks saw it in <see cref="Callback.OnException"/> first
+    /// (<see cref="ModelCheckpoint"/> saves a resumable checkpoint).
+    /// </exception>
+    public void Fit(ITrainingModule module, IDataModule data, string? ckptPath = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(data);
         TorchRuntime.Initialize();
         using var strategy = DdpStrategy.Resolve(options.Strategy, options.Devices, options.NumNodes, options.DdpOptions());
         (IsGlobalZero, WorldSize, CommunicationSeconds) = (strategy?.IsGlobalZero ?? true, strategy?.Group.WorldSize ?? 1, 0);
         try
         {
-            FitLoop(module, strategy is null ? data : strategy.Shard(data), strategy, cancellationToken);
+            FitLoop(module, strategy is null ? data : strategy.Shard(data), strategy, ckptPath, cancellationToken);
         }
         catch (Exception e) when (strategy is { Group.WorldSize: > 1 } && e is not OperationCanceledException)
         {
@@ -67,7 +78,10 @@ public sealed class Trainer
         }
     }
 
-    void FitLoop(ITrainingModule module, IDataModule data, DdpStrategy? strategy, CancellationToken cancellationToken)
+    /// <summary>Trains from scratch, cancellable between batches.</summary>
+    public void Fit(ITrainingModule module, IDataModule data, CancellationToken cancellationToken) => Fit(module, data, null, cancellationToken);
+
+    void FitLoop(ITrainingModule module, IDataModule data, DdpStrategy? strategy, string? ckptPath, CancellationToken cancellationToken)
     {
         if (options.Seed is long seed) Seed.Everything(seed);
         var device = Accelerator.Resolve(options.Accelerator).Device;
@@ -78,35 +92,49 @@ public sealed class Trainer
         var lightning = module as LightningModule;
         int batches = data.Train.Count;
         history.Clear();
-        GlobalStep = 0;
 
-        var progress = new TrainerProgress(0, options.MaxEpochs, 0, batches, 0, IsGlobalZero);
+        var loop = new LoopProgress();
+        // Under ddp rank 0 writes each checkpoint and every rank waits until it is durable.
+        var state = new TrainingState(module, kernel) { ProcessGroup = strategy?.Group ?? SingleProcessGroup.Instance }.Add("loop", loop);
+        foreach (var callback in options.Callbacks)
+            if (callback is IStateful stateful) state.Add(TrainingState.PartName("callback", callback.StateKey), stateful, optional: true);
+        if (ckptPath is not null) state.Restore(ckptPath);
+        GlobalStep = kernel.GlobalStep;
+        (int startEpoch, int startBatch) = (loop.Epoch, loop.BatchesDone);
+
+        var progress = new TrainerProgress(startEpoch, options.MaxEpochs, startBatch, batches, GlobalStep, IsGlobalZero) { Checkpoint = state };
         recorder.FitStarted(module, kernel, options.MaxEpochs, batches);
         lightning?.OnFitStart();
         Each(c => c.OnFitStart(progress, module));
         try
         {
-            for (int epoch = 0; epoch < options.MaxEpochs; epoch++)
+            for (int epoch = startEpoch; epoch < options.MaxEpochs && !MaxStepsReached(kernel); epoch++)
             {
-                progress = progress with { Epoch = epoch, BatchIndex = 0 };
-                module.Logged.Reset();
+                int first = epoch == startEpoch ? Math.Min(startBatch, batches) : 0;
+                progress = progress with { Epoch = epoch, BatchIndex = first };
+                // A resumed epoch keeps the running means restored from the checkpoint.
+                if (first == 0) module.Logged.Reset();
                 module.Network.train();
                 recorder.EpochStarted(epoch);
                 lightning?.OnTrainEpochStart(epoch);
                 Each(c => c.OnTrainEpochStart(progress, module));
 
-                int index = 0;
-                foreach (var raw in data.Train.Epoch(epoch))
+                int index = first;
+                foreach (var raw in data.Train.Epoch(epoch, first))
                 {
                     // Own the batch before checking, so that a cancelled fit does not leak it.
                     using var batch = raw.MoveTo(device);
-                    ThrowIfStopping(stop, cancellationToken);
+                    // Only at optimiser-step boundaries, so that a stop leaves no half-accumulated gradients behind.
+                    if (kernel.AtStepBoundary) ThrowIfStopping(stop, cancellationToken);
                     int i = index++;
                     long start = FitRecorder.StepStarting();
                     using var loss = kernel.Step(() => module.TrainingStep(batch, i), isLastInEpoch: index == batches);
                     recorder.StepCompleted(start, loss, batch.Size, kernel.GlobalStep);
+                    (loop.BatchesDone, loop.GlobalStep) = (index, kernel.GlobalStep);
                     progress = progress with { BatchIndex = i, GlobalStep = GlobalStep = kernel.GlobalStep };
                     foreach (var callback in options.Callbacks) callback.OnTrainBatchEnd(progress, module, loss, batch.Size);
+                    // Reaching max steps mid-epoch ends the epoch early; its end (scheduler, validation, callbacks) still runs.
+                    if (MaxStepsReached(kernel)) break;
                 }
                 if (stop?.Complete() == true) throw new OperationCanceledException(cancellationToken);
                 kernel.EpochEnd(epoch);
@@ -116,14 +144,18 @@ public sealed class Trainer
                 CommunicationSeconds = strategy?.Synchronizer?.CommunicationSeconds ?? 0;
                 history.Add(result);
                 recorder.EpochCompleted(result);
+                (loop.Epoch, loop.BatchesDone, loop.GlobalStep) = (epoch + 1, 0, kernel.GlobalStep);
+                loop.Metrics = result.Metrics;
                 lightning?.OnTrainEpochEnd(result);
                 Each(c => c.OnTrainEpochEnd(progress, module, result));
             }
+            if (history.Count == 0 && loop.Metrics.Count > 0) history.Add(new EpochResult(loop.Epoch - 1, kernel.GlobalStep, loop.Metrics));
             recorder.FitCompleted();
         }
         catch (Exception e)
         {
             recorder.FitFailed(e);
+            Each(c => c.OnException(progress, module, e));
             throw;
         }
         finally
@@ -133,6 +165,8 @@ public sealed class Trainer
             Each(c => c.OnFitEnd(progress, module));
         }
     }
+
+    bool MaxStepsReached(StepKernel kernel) => options.MaxSteps is long max && kernel.GlobalStep >= max;
 
     // Under ddp the ranks agree on a stop (one batch later) so that none is left waiting in a collective.
     static void ThrowIfStopping(StopAgreement? stop, CancellationToken cancellationToken)

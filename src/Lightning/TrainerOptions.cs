@@ -12,6 +12,9 @@ public sealed class TrainerOptions
     /// <summary>Training epochs (default 1000, as Lightning's).</summary>
     public int MaxEpochs { get; set; } = 1000;
 
+    /// <summary>Stop after this many optimiser steps (Lightning's <c>max_steps</c>), finishing that epoch's end; null: no limit.</summary>
+    public long? MaxSteps { get; set; }
+
     /// <summary>Seed applied with <c>Seed.Everything</c> when fitting starts; null leaves the generators as they are.</summary>
     public long? Seed { get; set; }
 
@@ -76,6 +79,7 @@ public sealed class TrainerOptions
     public void Validate()
     {
         if (MaxEpochs < 1) throw new ArgumentOutOfRangeException(nameof(MaxEpochs), MaxEpochs, "MaxEpochs must be a positive integer.");
+        if (MaxSteps is < 1) throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps must be a positive integer (or null for no limit).");
         if (LimitValBatches is < 0) throw new ArgumentOutOfRangeException(nameof(LimitValBatches), LimitValBatches, "LimitValBatches must be 0 or more (or null for all).");
         Core.Accelerators.Accelerator.ThrowIfUnknown(Accelerator, nameof(Accelerator));
         DdpStrategy.ThrowIfInvalid(Strategy, Devices, NumNodes, nameof(Strategy), nameof(Devices), nameof(NumNodes));

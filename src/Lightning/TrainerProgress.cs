@@ -1,3 +1,5 @@
+using Unified.Core.Checkpointing;
+
 namespace Unified.Lightning;
 
 /// <summary>Where a fit stands, as seen by callbacks (read-only).</summary>
@@ -7,4 +9,11 @@ namespace Unified.Lightning;
 /// <param name="BatchesPerEpoch">Training batches per epoch.</param>
 /// <param name="GlobalStep">Optimiser steps taken.</param>
 /// <param name="IsGlobalZero">Whether this process is rank 0 of a data-parallel run (or the only one): the rank that logs, prints and writes files.</param>
-public sealed record TrainerProgress(int Epoch, int MaxEpochs, int BatchIndex, int BatchesPerEpoch, long GlobalStep, bool IsGlobalZero = true);
+public sealed record TrainerProgress(int Epoch, int MaxEpochs, int BatchIndex, int BatchesPerEpoch, long GlobalStep, bool IsGlobalZero = true)
+{
+    /// <summary>
+    /// Saves the fit's whole current state to a file (Lightning's <c>trainer.save_checkpoint</c>); null outside a fit.
+    /// Under data parallelism every rank calls it at the same moment: rank 0 writes, the others wait until the file is durable.
+    /// </summary>
+    public ICheckpointWriter? Checkpoint { get; init; }
+}

@@ -73,4 +73,17 @@ public sealed class AtomicFileTests : IDisposable
         Assert.Equal(new byte[] { 4, 5 }, File.ReadAllBytes(path));
         Assert.Equal(new[] { "out.bin" }, temp.FileNames());
     }
+
+    [Fact]
+    public void RemoveStaleTemporaries_DeletesOnlyTemporariesOfProcessesThatAreGone()
+    {
+        File.WriteAllBytes(temp.File(".last.ckpt.999999999.0123456789abcdef.tmp"), [1]);
+        File.WriteAllBytes(temp.File($".last.ckpt.{Environment.ProcessId}.0123456789abcdef.tmp"), [1]);
+        File.WriteAllBytes(temp.File("last.ckpt"), [1]);
+
+        int removed = AtomicFile.RemoveStaleTemporaries(temp.Path);
+
+        Assert.Equal(1, removed);
+        Assert.Equal(new[] { $".last.ckpt.{Environment.ProcessId}.0123456789abcdef.tmp", "last.ckpt" }, temp.FileNames());
+    }
 }

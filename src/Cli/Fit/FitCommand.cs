@@ -29,6 +29,9 @@ public static class FitCommand
         var precision = new Option<string>("--precision") { Description = $"Numerics: {string.Join(", ", Core.Numerics.PrecisionPlugins.Names)}.", DefaultValueFactory = _ => "32-true" };
         var accumulate = new Option<int>("--accumulate") { Description = "Micro-batches per optimiser step.", DefaultValueFactory = _ => 1 };
         var clipGrad = new Option<double?>("--clip-grad") { Description = "Clip gradients to this total norm." };
+        var maxSteps = new Option<long?>("--max-steps") { Description = "Stop after this many optimiser steps (the epoch's end still runs)." };
+        var ckptEvery = new Option<int?>("--ckpt-every-n-steps") { Description = "Also write a resumable last.ckpt every N optimiser steps (always after every epoch)." };
+        var resume = new Option<string?>("--resume") { Description = "Resume from this checkpoint, up to the same --epochs / --max-steps as an uninterrupted run." };
         var runDir = new Option<string?>("--run-dir") { Description = "Run folder (default: runs/version_N)." };
         var logger = new Option<string[]>("--logger")
         {
@@ -40,7 +43,7 @@ public static class FitCommand
 
         var command = new Command("fit", "Train a digit classifier (defaults: MLP, 3 epochs, bundled digits).")
         {
-            framework, model, data, epochs, batchSize, lr, seed, accelerator, devices, threads, precision, accumulate, clipGrad, runDir, logger, json,
+            framework, model, data, epochs, batchSize, lr, seed, accelerator, devices, threads, precision, accumulate, clipGrad, maxSteps, ckptEvery, resume, runDir, logger, json,
         };
         command.SetAction(parsed =>
         {
@@ -59,6 +62,9 @@ public static class FitCommand
                 Precision = parsed.GetValue(precision)!,
                 Accumulate = parsed.GetValue(accumulate),
                 ClipGrad = parsed.GetValue(clipGrad),
+                MaxSteps = parsed.GetValue(maxSteps),
+                CkptEveryNSteps = parsed.GetValue(ckptEvery),
+                Resume = parsed.GetValue(resume),
                 RunDir = parsed.GetValue(runDir),
                 Loggers = (parsed.GetValue(logger) ?? []).SelectMany(l => l.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                     .Select(l => l.ToLowerInvariant()).ToList(),
@@ -71,20 +77,20 @@ public static class FitCommand
                 if (settings.Threads is null) rankArgs.AddRange(["--threads", MpiLauncher.ThreadsPerRank(ranks).ToString(CultureInfo.InvariantCulture)]);
                 return MpiLauncher.Run(ranks, rankArgs, output, error);
             }
-            // SIGTERM, Ctrl+C and SIGUSR1 (what --devices forwards through mpirun) cancel between batches; under data
-            // parallelism every rank stops at the same one.
-            using var cancel = new CancellationTokenSource();
-            Action<PosixSignalContext> stop = context =>
+            // SIGTERM, Ctrl+C and SIGUSR1 (what --devices forwards through mpirun) cancel at the next step boundary, after
+            // which last.ckpt is saved; under data parallelism every rank stops at the same one.
+            using var signals = new StopSignals();
+            try
             {
-                context.Cancel = true;
-                cancel.Cancel();
-            };
-            using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, stop);
-            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, stop);
-            using var forwarded = OperatingSystem.IsLinux() ? PosixSignalRegistration.Create(MpiLauncher.StopSignal, stop) : null;
-            var report = FitRunner.Run(settings, output, error, cancel.Token);
-            if (settings.Json && report is not null) output.WriteLine(report.ToJson());
-            return ExitCodes.Success;
+                var report = FitRunner.Run(settings, output, error, signals.Token);
+                if (settings.Json && report is not null) output.WriteLine(report.ToJson());
+                return ExitCodes.Success;
+            }
+            catch (FitInterruptedException stopped) when (signals.Received is { } signal)
+            {
+                error.WriteLine($"error: interrupted by {signal.Name}: stopped at a step boundary and saved a resumable checkpoint; continue with --resume {stopped.Checkpoint}");
+                return signal.ExitCode;
+            }
         });
         return command;
     }

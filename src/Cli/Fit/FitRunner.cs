@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Unified.Adapters;
 using Unified.Cli.Launch;
@@ -17,8 +16,11 @@ public static class FitRunner
     /// <summary>
     /// Trains as <paramref name="settings"/> say; progress goes to <paramref name="output"/>, warnings to
     /// <paramref name="error"/>. Under an MPI launch every rank runs this: each trains its shard, and only rank 0
-    /// prints, writes the run folder and its loggers, and returns the report (the others return null).
+    /// prints, writes the run folder and its loggers, and returns the report (the others return null). A full
+    /// checkpoint is kept current in the run folder's <c>last.ckpt</c> (after every epoch, every
+    /// <c>--ckpt-every-n-steps</c>, and on cancellation), written by rank 0 while the other ranks wait.
     /// </summary>
+    /// <exception cref="FitInterruptedException"><paramref name="cancellationToken"/> was cancelled; its checkpoint resumes the fit.</exception>
     public static FitReport? Run(FitSettings settings, TextWriter output, TextWriter? error = null, CancellationToken cancellationToken = default)
     {
         var logs = new TextWriterLoggerFactory(error ?? TextWriter.Null);
@@ -42,7 +44,7 @@ public static class FitRunner
         using var mlflow = zero
             ? FitLoggers.CreateMlflow(settings, Path.GetFileName(Path.TrimEndingDirectorySeparator(requested ?? "")) is { Length: > 0 } name ? name : "unified-fit", logs)
             : null;
-        string runDir = zero ? RunDirectory.Create(requested) : "";
+        string runDir = zero ? ResolveRunDir(settings) : "";
         if (zero) WriteConfig(runDir, settings);
         var loggers = zero ? FitLoggers.Create(settings, runDir, mlflow) : [];
 
@@ -71,6 +73,11 @@ public static class FitRunner
                 progress.OnEpoch(epoch);
             },
             LoggerFactory = logs,
+            MaxSteps = settings.MaxSteps,
+            // Only rank 0 writes; the other ranks join every save at the same moment and need only a folder name.
+            CheckpointDir = zero ? runDir : requested ?? "runs",
+            CheckpointEveryNSteps = settings.CkptEveryNSteps,
+            ResumeFrom = settings.Resume,
         };
         foreach (var logger in loggers) options.Loggers.Add(logger);
         var trainer = new UnifiedTrainer(settings.Framework, options);
@@ -79,24 +86,18 @@ public static class FitRunner
         {
             result = progress.Run(() => trainer.Fit(module, data, cancellationToken));
         }
+        catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new FitInterruptedException(Path.Combine(zero ? runDir : Path.GetFullPath(requested ?? "RUN_DIR"), "last.ckpt"), e);
+        }
         finally
         {
             foreach (var logger in loggers) logger.Dispose(); // the trainer finished them; this closes what a failure left open
         }
 
+        // A resume of a finished run has no new epoch to report; its metrics were those of the saved run.
         var metrics = result.FinalMetrics;
-        var final = result.History[^1];
         string checkpoint = Path.Combine(runDir, "last.ckpt");
-        // Every rank holds the same weights: rank 0 writes them, the others wait until the file is complete.
-        if (zero)
-            SafetensorsWriter.Write(checkpoint, module.Network.state_dict(), new Dictionary<string, string>
-            {
-                ["format"] = "unified-weights",
-                ["framework"] = settings.Framework,
-                ["model"] = settings.Model,
-                ["epoch"] = final.Epoch.ToString(CultureInfo.InvariantCulture),
-                ["global_step"] = final.GlobalStep.ToString(CultureInfo.InvariantCulture),
-            });
         group.Barrier();
         group.Dispose();
         if (!zero) return null;
@@ -107,6 +108,10 @@ public static class FitRunner
             WeightsHash.Sha256(module.Network), checkpoint, runDir, Math.Round(ProcessMemory.PeakRssMb(), 1), memory,
             settings.Seed, settings.BatchSize, settings.LearningRate);
     }
+
+    /// <summary>Creates and returns the run folder: --run-dir, else the resumed checkpoint's folder, else the next runs/version_N.</summary>
+    public static string ResolveRunDir(FitSettings settings) =>
+        RunDirectory.Create(settings.RunDir ?? (settings.Resume is { } resume ? Path.GetDirectoryName(Path.GetFullPath(resume)) : null));
 
     // What the experiment loggers record as the run's hyper-parameters (hparams.yaml, TensorBoard's HParams, MLflow params).
     static void AddHyperparameters(ClassificationModule module, FitSettings settings, int devices)

@@ -46,7 +46,16 @@ public sealed record FitSettings
     /// <summary>Gradient clip (by norm); null disables.</summary>
     public double? ClipGrad { get; init; }
 
-    /// <summary>Run folder; null creates runs/version_N.</summary>
+    /// <summary>Stop after this many optimiser steps; null: run all epochs.</summary>
+    public long? MaxSteps { get; init; }
+
+    /// <summary>Also write last.ckpt every this many optimiser steps; null: after every epoch only.</summary>
+    public int? CkptEveryNSteps { get; init; }
+
+    /// <summary>Checkpoint to resume from; the run continues to the same epochs / max steps as an uninterrupted one.</summary>
+    public string? Resume { get; init; }
+
+    /// <summary>Run folder; null creates runs/version_N (or, with a resume, the checkpoint's folder).</summary>
     public string? RunDir { get; init; }
 
     /// <summary>Experiment loggers writing into the run folder: <c>csv</c>, <c>tensorboard</c>, <c>mlflow</c> (lower case, no repeats).</summary>
@@ -72,6 +81,9 @@ public sealed record FitSettings
         Require(Devices is null or >= 1, $"--devices must be a positive integer; got {Devices}.");
         Require(Accumulate >= 1, $"--accumulate must be a positive integer; got {Accumulate}.");
         Require(ClipGrad is null || (ClipGrad > 0 && double.IsFinite(ClipGrad.Value)), $"--clip-grad must be a positive number; got {ClipGrad}.");
+        Require(MaxSteps is null or >= 1, $"--max-steps must be a positive integer; got {MaxSteps}.");
+        Require(CkptEveryNSteps is null or >= 1, $"--ckpt-every-n-steps must be a positive integer; got {CkptEveryNSteps}.");
+        Require(Resume is null || File.Exists(Resume), $"--resume '{Resume}' does not exist; pass a checkpoint file such as runs/version_0/last.ckpt.");
         Require(!string.IsNullOrWhiteSpace(Data), "--data must be 'digits' or a path to MNIST IDX files.");
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using static TorchSharp.torch;
@@ -11,14 +12,34 @@ namespace Unified.Core.Checkpointing;
 /// </summary>
 public static class SafetensorsWriter
 {
-    /// <summary>Writes <paramref name="tensors"/> (in order) and string <paramref name="metadata"/> to <paramref name="path"/>.</summary>
-    public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <summary>
+    /// Writes <paramref name="tensors"/> (in order) and string <paramref name="metadata"/> to <paramref name="path"/>.
+    /// With <paramref name="dataSha256Key"/>, the SHA-256 of the whole data area is added to the metadata under that key;
+    /// with <paramref name="headerSha256Key"/>, the header's own <see cref="HeaderDigest"/>.
+    /// </summary>
+    public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null,
+        string? dataSha256Key = null, string? headerSha256Key = null)
     {
         // The scope frees the CPU copies (and the detach/contiguous temporaries) however the write ends.
         using var scope = NewDisposeScope();
         var entries = tensors.Select(kv => (kv.Key, Tensor: kv.Value.detach().cpu().contiguous())).ToList();
-        using var header = new MemoryStream();
-        using (var json = new Utf8JsonWriter(header))
+        var names = new HashSet<string>(StringComparer.Ordinal) { "__metadata__" };
+        foreach (var (name, _) in entries)
+            if (name.Length == 0 || !names.Add(name))
+                throw new ArgumentException($"Tensor name '{name}' is empty, repeated or reserved; every tensor needs its own name.", nameof(tensors));
+        if (dataSha256Key is not null)
+        {
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            foreach (var (_, tensor) in entries) sha.AppendData(tensor.bytes);
+            metadata = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
+            {
+                [dataSha256Key] = Convert.ToHexStringLower(sha.GetHashAndReset()),
+            };
+        }
+        if (headerSha256Key is not null)
+            metadata = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>()) { [headerSha256Key] = HeaderDigest.Placeholder };
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
             if (metadata is { Count: > 0 })
@@ -46,33 +67,21 @@ public static class SafetensorsWriter
             json.WriteEndObject();
         }
         // The header is padded with spaces to a multiple of 8 so that the data is aligned, as the reference writer does.
-        int padding = (int)((8 - header.Length % 8) % 8);
-        header.Write(Encoding.ASCII.GetBytes(new string(' ', padding)));
+        int padding = (int)((8 - buffer.Length % 8) % 8);
+        buffer.Write(Encoding.ASCII.GetBytes(new string(' ', padding)));
+        byte[] header = buffer.ToArray();
+        if (headerSha256Key is not null) HeaderDigest.Seal(header, headerSha256Key);
 
         AtomicFile.Write(path, stream =>
         {
             Span<byte> length = stackalloc byte[8];
             BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
             stream.Write(length);
-            header.Position = 0;
-            header.CopyTo(stream);
+            stream.Write(header);
             foreach (var (_, tensor) in entries) stream.Write(tensor.bytes);
         });
     }
 
     /// <summary>The safetensors dtype name of <paramref name="type"/>.</summary>
-    public static string DtypeName(ScalarType type, string tensorName = "") => type switch
-    {
-        ScalarType.Float64 => "F64",
-        ScalarType.Float32 => "F32",
-        ScalarType.Float16 => "F16",
-        ScalarType.BFloat16 => "BF16",
-        ScalarType.Int64 => "I64",
-        ScalarType.Int32 => "I32",
-        ScalarType.Int16 => "I16",
-        ScalarType.Int8 => "I8",
-        ScalarType.Byte => "U8",
-        ScalarType.Bool => "BOOL",
-        _ => throw new NotSupportedException($"Tensor '{tensorName}' has dtype {type}, which safetensors cannot store."),
-    };
+    public static string DtypeName(ScalarType type, string tensorName = "") => SafetensorsDtypes.NameOf(type, tensorName);
 }

@@ -11,6 +11,7 @@ public interface IStateful
     StateDict StateDict();
 
     /// <summary>Restores a state produced by <see cref="StateDict"/>.</summary>
-    /// <exception cref="InvalidDataException">A key is missing or a value has the wrong shape or type.</exception>
+    /// <exception cref="InvalidDataException">A key is missing or a value has the wrong type.</exception>
+    /// <exception cref="StateMismatchException">Tensors do not fit the target (names, shapes); every key is listed.</exception>
     void LoadStateDict(StateDict state);
 }

@@ -1,4 +1,5 @@
 using Unified.Core.Distributed;
+using Unified.Core.State;
 using static TorchSharp.torch;
 
 namespace Unified.Core.Training;
@@ -7,7 +8,7 @@ namespace Unified.Core.Training;
 /// Batch-size-weighted running means of logged scalars, kept on the values' device so that logging a value costs no
 /// host sync; <see cref="Compute()"/> reads them (one sync) at epoch end.
 /// </summary>
-public sealed class LoggedMetrics : IDisposable
+public sealed class LoggedMetrics : IStateful, IDisposable
 {
     readonly Dictionary<string, (Tensor Sum, long Count)> sums = new(StringComparer.Ordinal);
     readonly HashSet<string> progressBar = new(StringComparer.Ordinal);
@@ -28,6 +29,13 @@ public sealed class LoggedMetrics : IDisposable
         using var weighted = value.detach().reshape().to_type(ScalarType.Float64).mul(batchSize);
         if (sums.TryGetValue(name, out var entry))
         {
+            // A sum restored from a checkpoint lives on the CPU until the first value from the training device arrives.
+            if (entry.Sum.device_type != weighted.device_type || entry.Sum.device_index != weighted.device_index)
+            {
+                var moved = entry.Sum.to(weighted.device).DetachFromDisposeScope();
+                entry.Sum.Dispose();
+                entry = (moved, entry.Count);
+            }
             entry.Sum.add_(weighted);
             sums[name] = (entry.Sum, entry.Count + batchSize);
         }
@@ -83,6 +91,33 @@ public sealed class LoggedMetrics : IDisposable
     {
         foreach (var (sum, _) in sums.Values) sum.Dispose();
         sums.Clear();
+    }
+
+    /// <summary>The running sums and counts, so that an epoch resumed mid-way reports the same means (<c>sums.{name}</c>, <c>counts.{name}</c>).</summary>
+    public StateDict StateDict()
+    {
+        var state = new StateDict();
+        foreach (var (name, (sum, count)) in sums)
+        {
+            state.Tensors[$"sums.{name}"] = sum;
+            state.Values[$"counts.{name}"] = count;
+            state.Values[$"progress_bar.{name}"] = progressBar.Contains(name);
+        }
+        return state;
+    }
+
+    /// <inheritdoc />
+    public void LoadStateDict(StateDict state)
+    {
+        Reset();
+        foreach (var (key, sum) in state.Tensors)
+        {
+            if (!key.StartsWith("sums.", StringComparison.Ordinal) || sum.numel() != 1)
+                throw new InvalidDataException($"Logged-metric state entry '{key}' is not a scalar running sum 'sums.NAME'.");
+            string name = key["sums.".Length..];
+            sums[name] = (sum.to(ScalarType.Float64, copy: true).reshape().DetachFromDisposeScope(), state.Value<long>($"counts.{name}"));
+            if (state.Value<bool>($"progress_bar.{name}")) progressBar.Add(name);
+        }
     }
 
     /// <inheritdoc />

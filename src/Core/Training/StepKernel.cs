@@ -86,6 +86,9 @@ public sealed class StepKernel : IStateful, IDisposable
     /// <summary>The optimiser (and scheduler) the kernel steps, e.g. to read the learning rate.</summary>
     public OptimizerConfig Optimizers => optimizers;
 
+    /// <summary>Whether no micro-batch gradients are pending: the moments at which a checkpoint captures everything.</summary>
+    public bool AtStepBoundary => pendingMicroBatches == 0;
+
     /// <summary>
     /// Called before every optimiser step that happens, with the step's number (what <see cref="GlobalStep"/> is after
     /// it): gradients are accumulated, synchronised and unscaled, not yet clipped (Lightning's
@@ -137,8 +140,11 @@ public sealed class StepKernel : IStateful, IDisposable
     public void Finish() => Precision.Deactivate();
 
     /// <inheritdoc />
+    /// <exception cref="InvalidOperationException">Micro-batch gradients are pending (not at a step boundary): they are not saved.</exception>
     public StateDict StateDict()
     {
+        if (!AtStepBoundary)
+            throw new InvalidOperationException($"{pendingMicroBatches} micro-batches of gradients are pending; save checkpoints at optimizer-step boundaries.");
         var state = new StateDict().Add("precision", Precision.StateDict());
         state.Values["global_step"] = GlobalStep;
         state.Values["skipped_steps"] = SkippedSteps;

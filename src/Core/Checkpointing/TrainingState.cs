@@ -1,0 +1,88 @@
+using Unified.Core.Distributed;
+using Unified.Core.State;
+using Unified.Core.Training;
+
+namespace Unified.Core.Checkpointing;
+
+/// <summary>
+/// Everything a fit needs to resume exactly, as one named map of stateful parts: <c>model</c> (parameters and buffers),
+/// <c>optimizer</c>, <c>lr_scheduler</c> (when there is one), <c>kernel</c> (global step), <c>rng</c> (the CPU
+/// generator), <c>logged</c> (the epoch's running means), <c>hparams</c> (the module's hyper-parameters), plus
+/// what a front-end adds (its loop progress, callbacks or handlers). Both front-ends build one per fit; saving and
+/// restoring it is the same code for both.
+/// </summary>
+public sealed class TrainingState : ICheckpointWriter
+{
+    readonly Dictionary<string, IStateful> parts = new(StringComparer.Ordinal);
+    readonly HashSet<string> optional = new(StringComparer.Ordinal) { "hparams" };
+
+    /// <summary>The parts of <paramref name="module"/> trained by <paramref name="kernel"/>.</summary>
+    public TrainingState(ITrainingModule module, StepKernel kernel)
+    {
+        parts[CheckpointKeys.ModelPart] = new ModelPart(new ModuleState(module.Network), kernel);
+        parts["optimizer"] = new OptimizerState(kernel.Optimizers.Optimizer);
+        if (kernel.Optimizers.Scheduler is { } scheduler) parts["lr_scheduler"] = new SchedulerState(scheduler);
+        parts["kernel"] = kernel;
+        parts["rng"] = new RngState();
+        parts["logged"] = module.Logged;
+        parts["hparams"] = new HyperparametersState(module.Hyperparameters);
+    }
+
+    /// <summary>The parts by name.</summary>
+    public IReadOnlyDictionary<string, IStateful> Parts => parts;
+
+    /// <summary>
+    /// Adds a front-end part (loop progress, a callback, a handler). An <paramref name="optional"/> part is restored
+    /// only when the checkpoint has it (e.g. a callback added after the checkpoint was written, as Lightning allows).
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is taken or not a valid part name.</exception>
+    public TrainingState Add(string name, IStateful part, bool optional = false)
+    {
+        if (string.IsNullOrEmpty(name) || name.Contains('.')) throw new ArgumentException($"Part name '{name}' must be non-empty and without dots.", nameof(name));
+        if (!parts.TryAdd(name, part)) throw new ArgumentException($"A part named '{name}' is already registered.", nameof(name));
+        if (optional) this.optional.Add(name);
+        return this;
+    }
+
+    /// <summary>
+    /// The ranks that share this fit (the DDP seam): rank 0 writes each checkpoint and every rank waits at a barrier
+    /// until it is durable, so that no rank runs ahead of a save. Defaults to a single process.
+    /// </summary>
+    public IProcessGroup ProcessGroup { get; set; } = SingleProcessGroup.Instance;
+
+    /// <inheritdoc />
+    public void Save(string path)
+    {
+        if (ProcessGroup.Rank == 0) CheckpointFile.Save(path, parts);
+        if (ProcessGroup.WorldSize > 1) ProcessGroup.Barrier();
+    }
+
+    /// <summary>Restores every part from the checkpoint at <paramref name="path"/>.</summary>
+    public void Restore(string path)
+    {
+        using var contents = CheckpointFile.Load(path);
+        contents.Restore(parts.Where(p => !optional.Contains(p.Key) || contents.Parts.ContainsKey(p.Key)).ToDictionary());
+    }
+
+    /// <summary>A part name for a callback or handler: its key with anything but letters, digits, '_' and '-' replaced by '_'.</summary>
+    public static string PartName(string prefix, string key) =>
+        prefix + "_" + new string(key.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '_').ToArray());
+
+    // Under mixed precision the network runs on low-precision copies of its parameters; switching it back to the
+    // float32 masters first (the next step switches again, copying the same values) saves and loads the weights the
+    // optimiser updates, whoever saves the part.
+    sealed class ModelPart(ModuleState weights, StepKernel kernel) : IStateful
+    {
+        public StateDict StateDict()
+        {
+            kernel.Finish();
+            return weights.StateDict();
+        }
+
+        public void LoadStateDict(StateDict state)
+        {
+            kernel.Finish();
+            weights.LoadStateDict(state);
+        }
+    }
+}

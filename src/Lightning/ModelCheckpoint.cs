@@ -1,0 +1,118 @@
+using System.Globalization;
+using Unified.Core.Checkpointing;
+using Unified.Core.State;
+using Unified.Core.Training;
+using static TorchSharp.torch;
+
+namespace Unified.Lightning;
+
+/// <summary>
+/// Saves resumable checkpoints during a fit, as Lightning's <c>ModelCheckpoint</c>: every
+/// <see cref="ModelCheckpointOptions.EveryNTrainSteps"/> optimiser steps and/or every
+/// <see cref="ModelCheckpointOptions.EveryNEpochs"/> epochs; keeps the best <see cref="ModelCheckpointOptions.SaveTopK"/>
+/// by <see cref="ModelCheckpointOptions.Monitor"/> (or the newest without a monitor); with
+/// <see cref="ModelCheckpointOptions.SaveLast"/> also keeps <c>last.ckpt</c> current; and saves <c>last.ckpt</c> when
+/// the fit is cancelled (SIGTERM, Ctrl+C), so that it can be resumed. Files are written atomically and old ones are
+/// deleted only after the new one is on disk.
+/// </summary>
+/// <example><code>
+/// options.Callbacks.Add(new ModelCheckpoint(new() { DirPath = "runs/ckpt", Monitor = "val_loss", Mode = Mode.Min, SaveTopK = 3, SaveLast = true }));
+/// </code></example>
+public sealed class ModelCheckpoint : Callback, IStateful
+{
+    /// <summary>The name of the always-current checkpoint.</summary>
+    public const string LastName = "last.ckpt";
+
+    readonly ModelCheckpointOptions options;
+    readonly CheckpointRetention retention;
+    long lastSavedStep = -1;
+
+    /// <summary>Creates the callback; options are validated here.</summary>
+    public ModelCheckpoint(ModelCheckpointOptions options)
+    {
+        this.options = options ?? throw new ArgumentNullException(nameof(options));
+        options.Validate();
+        retention = new CheckpointRetention(options.DirPath, options.SaveTopK, options.Monitor is null ? null : options.Mode);
+    }
+
+    /// <summary>The best kept checkpoint (by the monitor, or the newest), or null.</summary>
+    public string? BestModelPath => retention.Best?.Path;
+
+    /// <summary>The monitored value of <see cref="BestModelPath"/>.</summary>
+    public double? BestModelScore => retention.Best?.Score;
+
+    /// <summary>The last checkpoint this callback wrote (top-k file or <c>last.ckpt</c>).</summary>
+    public string? LastModelPath { get; private set; }
+
+    /// <summary>The kept top-k files, best first.</summary>
+    public IReadOnlyList<RetainedCheckpoint> Kept => retention.Kept;
+
+    /// <inheritdoc />
+    public override string StateKey => options.Monitor is null ? nameof(ModelCheckpoint) : $"{nameof(ModelCheckpoint)}_{options.Monitor}_{options.Mode}";
+
+    /// <inheritdoc />
+    public override void OnFitStart(TrainerProgress progress, ITrainingModule module)
+    {
+        // Only the rank that writes cleans up: another node's temporary would look stale from here.
+        if (progress.IsGlobalZero) AtomicFile.RemoveStaleTemporaries(retention.Directory);
+    }
+
+    /// <inheritdoc />
+    public override void OnTrainBatchEnd(TrainerProgress progress, ITrainingModule module, Tensor loss, int batchSize)
+    {
+        if (options.EveryNTrainSteps is not int n || progress.GlobalStep == 0 || progress.GlobalStep % n != 0 || progress.GlobalStep == lastSavedStep) return;
+        // Step-triggered saves have no fresh epoch metrics: with a monitor they only refresh last.ckpt.
+        Save(progress, scores: null);
+    }
+
+    /// <inheritdoc />
+    public override void OnTrainEpochEnd(TrainerProgress progress, ITrainingModule module, EpochResult result)
+    {
+        if (options.EveryNEpochs == 0 || (progress.Epoch + 1) % options.EveryNEpochs != 0) return;
+        Save(progress, result.Metrics);
+    }
+
+    /// <inheritdoc />
+    public override void OnException(TrainerProgress progress, ITrainingModule module, Exception exception)
+    {
+        if (exception is OperationCanceledException && options.SaveOnCancel && progress.Checkpoint is { } writer)
+            LastModelPath = WriteLast(writer);
+    }
+
+    void Save(TrainerProgress progress, IReadOnlyDictionary<string, double>? scores)
+    {
+        var writer = progress.Checkpoint ?? throw new InvalidOperationException("ModelCheckpoint runs only inside Trainer.Fit, which provides the checkpoint writer.");
+        lastSavedStep = progress.GlobalStep;
+        double? score = null;
+        bool monitored = options.Monitor is null || (scores is not null && scores.TryGetValue(options.Monitor, out double value) && (score = value) is not null);
+        if (monitored)
+        {
+            string name = string.Create(CultureInfo.InvariantCulture, $"epoch={progress.Epoch}-step={progress.GlobalStep}");
+            if (score is double s) name += string.Create(CultureInfo.InvariantCulture, $"-{options.Monitor}={s:F4}");
+            if (retention.Save(name + ".ckpt", score, writer.Save) is { } path) LastModelPath = path;
+        }
+        if (options.SaveLast) LastModelPath = WriteLast(writer);
+    }
+
+    string WriteLast(ICheckpointWriter writer)
+    {
+        string path = Path.Combine(retention.Directory, LastName);
+        writer.Save(path);
+        return path;
+    }
+
+    /// <inheritdoc />
+    public StateDict StateDict()
+    {
+        var state = new StateDict().Add("retention", retention.StateDict());
+        state.Values["last_saved_step"] = lastSavedStep;
+        return state;
+    }
+
+    /// <inheritdoc />
+    public void LoadStateDict(StateDict state)
+    {
+        retention.LoadStateDict(state.Part("retention"));
+        lastSavedStep = state.Value<long>("last_saved_step");
+    }
+}
