@@ -93,16 +93,19 @@ public static class BenchCommand
         var rounds = new Option<int>("--rounds") { Description = "Interleaved rounds (raw, 32-true, bf16-mixed) per model, at least 3.", DefaultValueFactory = _ => 5 };
         var threads = new Option<int>("--threads") { Description = "libtorch threads.", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
+        var batchSize = new Option<int>("--batch-size") { Description = "Samples per batch.", DefaultValueFactory = _ => 64 };
         var command = new Command("precision", "Time one epoch of the digits MLP and CNN in 32-true and bf16-mixed, beside the hand-written fp32 loop.")
         {
-            rounds, threads, json,
+            rounds, threads, batchSize, json,
         };
         command.SetAction(parsed =>
         {
             int r = parsed.GetValue(rounds), t = parsed.GetValue(threads);
             if (r < 3) throw new UsageException($"--rounds must be at least 3; got {r}.");
             if (t < 1) throw new UsageException($"--threads must be a positive integer; got {t}.");
-            var report = PrecisionBenchmark.Run(r, t);
+            int b = parsed.GetValue(batchSize);
+            if (b < 1) throw new UsageException($"--batch-size must be a positive integer; got {b}.");
+            var report = PrecisionBenchmark.Run(r, t, b);
             foreach (var (model, timing) in new[] { ("mlp", report.Mlp), ("cnn", report.Cnn) })
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{model}: raw fp32 {timing.RawSeconds:F3} s  32-true {timing.Fp32Seconds:F3} s  bf16-mixed {timing.Bf16MixedSeconds:F3} s  (bf16 speed-up x{timing.Bf16Speedup:F2}, median of {r})"));

@@ -16,15 +16,15 @@ public static class PrecisionBenchmark
     static readonly string[] Loops = ["raw", "32-true", "bf16-mixed"];
 
     /// <summary>Measures <paramref name="rounds"/> interleaved rounds per model on <paramref name="threads"/> threads.</summary>
-    public static PrecisionReport Run(int rounds, int threads)
+    public static PrecisionReport Run(int rounds, int threads, int batchSize)
     {
         TorchRuntime.Initialize(new RuntimeOptions { Threads = threads });
-        return new PrecisionReport(Measure("mlp", rounds), Measure("cnn", rounds), rounds, threads);
+        return new PrecisionReport(Measure("mlp", rounds, batchSize), Measure("cnn", rounds, batchSize), rounds, threads, batchSize);
     }
 
-    static PrecisionTiming Measure(string model, int rounds)
+    static PrecisionTiming Measure(string model, int rounds, int batchSize)
     {
-        using var data = new DigitsDataModule(new DigitsDataOptions { BatchSize = 64, Seed = 42, Layout = DigitsModels.LayoutOf(model) });
+        using var data = new DigitsDataModule(new DigitsDataOptions { BatchSize = batchSize, Seed = 42, Layout = DigitsModels.LayoutOf(model) });
         var times = Loops.ToDictionary(loop => loop, _ => new List<double>());
         for (int round = -1; round < rounds; round++)
             foreach (string loop in Loops)
