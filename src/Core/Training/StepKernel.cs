@@ -16,7 +16,6 @@ namespace Unified.Core.Training;
 /// </summary>
 public sealed class StepKernel : IStateful, IDisposable
 {
-    readonly nn.Module network;
     readonly OptimizerConfig optimizers;
     readonly StepOptions options;
     readonly IGradientSynchronizer? gradients;
@@ -59,7 +58,7 @@ public sealed class StepKernel : IStateful, IDisposable
     {
         options.Validate();
         optimizers.Validate();
-        (this.network, this.optimizers, this.options, this.gradients) = (network, optimizers, options, gradients);
+        (this.optimizers, this.options, this.gradients) = (optimizers, options, gradients);
         Parameters = PinParameters(optimizers.Optimizer);
         if (precision is null)
         {
