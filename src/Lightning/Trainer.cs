@@ -104,10 +104,11 @@ public sealed class Trainer
 
         var progress = new TrainerProgress(startEpoch, options.MaxEpochs, startBatch, batches, GlobalStep, IsGlobalZero) { Checkpoint = state };
         recorder.FitStarted(module, kernel, options.MaxEpochs, batches);
-        lightning?.OnFitStart();
-        Each(c => c.OnFitStart(progress, module));
         try
         {
+            // Inside the try, so that a failing OnFitStart still finishes the loggers as failed.
+            lightning?.OnFitStart();
+            Each(c => c.OnFitStart(progress, module));
             for (int epoch = startEpoch; epoch < options.MaxEpochs && !MaxStepsReached(kernel); epoch++)
             {
                 int first = epoch == startEpoch ? Math.Min(startBatch, batches) : 0;
