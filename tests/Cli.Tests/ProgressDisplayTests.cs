@@ -39,7 +39,7 @@ public sealed class ProgressDisplayTests
         var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(3, lines.Length);
         Assert.StartsWith("epoch 1/3  train_loss 0.5000  val_loss 0.2500  val_accuracy 0.9000  ", lines[0]);
-        Assert.Matches(@" \d+ samples/s  eta 0:00:0\d  rss ", lines[0]);
+        Assert.Matches(@" \d+ samples/s  eta \d+:\d\d:\d\d  rss ", lines[0]);
         Assert.Contains(" eta ", lines[1]);
         Assert.DoesNotContain(" eta ", lines[2]);
     }
