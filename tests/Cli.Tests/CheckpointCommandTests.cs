@@ -14,6 +14,8 @@ public sealed class CheckpointCommandTests : IDisposable
     static string[] Fit(string framework, string runDir, params string[] extra) =>
         ["fit", "--framework", framework, "--threads", "1", "--epochs", "2", "--max-steps", "140", "--run-dir", runDir, "--json", .. extra];
 
+    static readonly Dictionary<string, string> SlowSaves = new() { ["UNIFIED_TEST_ATOMIC_WRITE_DELAY_MS"] = "200" };
+
     static async Task WaitForFileAsync(string path, ChildFit child)
     {
         for (int i = 0; i < 1500 && !File.Exists(path); i++)
@@ -34,7 +36,8 @@ public sealed class CheckpointCommandTests : IDisposable
         Assert.True(baseline.WaitForExit(TimeSpan.FromMinutes(2)) == 0, $"uninterrupted run failed:\n{baseline.Output}\n{baseline.Error}");
 
         string runDir = Path.Combine(temp, "stopped");
-        using (var child = ChildFit.Start(Fit(framework, runDir, "--ckpt-every-n-steps", "10")))
+        // The whole fit takes a fraction of a second; slow saves (timing only) keep the signal from landing after it ended.
+        using (var child = ChildFit.Start(Fit(framework, runDir, "--ckpt-every-n-steps", "10"), SlowSaves))
         {
             await WaitForFileAsync(Path.Combine(runDir, "last.ckpt"), child);
             child.Signal(signal);
@@ -61,7 +64,7 @@ public sealed class CheckpointCommandTests : IDisposable
         Assert.True(baseline.WaitForExit(TimeSpan.FromMinutes(3)) == 0, $"uninterrupted run failed:\n{baseline.Output}\n{baseline.Error}");
 
         string runDir = Path.Combine(temp, "ddp-stopped");
-        using (var child = ChildFit.Start(Ddp(runDir, "--ckpt-every-n-steps", "10")))
+        using (var child = ChildFit.Start(Ddp(runDir, "--ckpt-every-n-steps", "10"), SlowSaves))
         {
             await WaitForFileAsync(Path.Combine(runDir, "last.ckpt"), child);
             child.Signal(15);
