@@ -60,8 +60,8 @@ public static class DdpBenchmark
             times["overlap"].Add(overlap);
         }
         var allReduce = group.WorldSize > 1 ? AllReduceMs(group) : new Dictionary<string, double>();
-        return new DdpRankTimes(group.WorldSize, Median(times["lightning"]), Median(times["lightning_comm"]), Median(times["raw"]),
-            Median(times["raw_comm"]), Median(times["overlap"]), allReduce);
+        return new DdpRankTimes(group.WorldSize, Timings.Median(times["lightning"]), Timings.Median(times["lightning_comm"]), Timings.Median(times["raw"]),
+            Timings.Median(times["raw_comm"]), Timings.Median(times["overlap"]), allReduce);
     }
 
     /// <summary>The JSON line of <paramref name="times"/>.</summary>
@@ -130,21 +130,8 @@ public static class DdpBenchmark
                 group.AllReduce(buffer);
                 if (i >= 0) samples.Add(clock.Elapsed.TotalMilliseconds);
             }
-            result[mb.ToString(CultureInfo.InvariantCulture)] = Math.Round(Median(samples), 3);
+            result[mb.ToString(CultureInfo.InvariantCulture)] = Math.Round(Timings.Median(samples), 3);
         }
         return result;
-    }
-
-    static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        int mid = sorted.Count / 2;
-        return sorted.Count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    }
-
-    sealed class TrainOnly(IBatchLoader train) : IDataModule
-    {
-        public IBatchLoader Train => train;
-        public IBatchLoader? Validation => null;
     }
 }

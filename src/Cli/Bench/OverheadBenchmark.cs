@@ -29,7 +29,7 @@ public static class OverheadBenchmark
                 if (round >= 0) list.Add(seconds);
             }
         }
-        double raw = Median(times["raw"]), lightning = Median(times["lightning"]), ignite = Median(times["ignite"]);
+        double raw = Timings.Median(times["raw"]), lightning = Timings.Median(times["lightning"]), ignite = Timings.Median(times["ignite"]);
         var (mallocDefault, mallocTuned) = compareMalloc ? CompareMalloc(threads) : (null, null);
         return new OverheadReport(raw, lightning, ignite, lightning / raw, ignite / raw, rounds, data.Train.Count, threads,
             raw * 1000 / data.Train.Count, mallocDefault, mallocTuned, mallocDefault / mallocTuned, TorchRuntime.MallocTuned);
@@ -41,7 +41,7 @@ public static class OverheadBenchmark
         TorchRuntime.Initialize(new RuntimeOptions { Threads = threads });
         using var data = new DigitsDataModule(new DigitsDataOptions { BatchSize = 64, Seed = 42 });
         var times = Enumerable.Range(-1, epochs + 1).Select(_ => TimeEpoch("raw", data.Train)).Skip(1).ToList();
-        return Median(times) * 1000 / data.Train.Count;
+        return Timings.Median(times) * 1000 / data.Train.Count;
     }
 
     static double TimeEpoch(string loop, IBatchLoader train)
@@ -81,18 +81,5 @@ public static class OverheadBenchmark
             return JsonDocument.Parse(line).RootElement.GetProperty("step_ms").GetDouble();
         }
         return (Child("0"), Child("1"));
-    }
-
-    static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        int mid = sorted.Count / 2;
-        return sorted.Count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    }
-
-    sealed class TrainOnly(IBatchLoader train) : IDataModule
-    {
-        public IBatchLoader Train => train;
-        public IBatchLoader? Validation => null;
     }
 }

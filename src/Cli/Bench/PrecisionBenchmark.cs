@@ -32,7 +32,7 @@ public static class PrecisionBenchmark
                 double seconds = TimeEpoch(model, loop, data.Train);
                 if (round >= 0) times[loop].Add(seconds);
             }
-        double raw = Median(times["raw"]), fp32 = Median(times["32-true"]), bf16 = Median(times["bf16-mixed"]);
+        double raw = Timings.Median(times["raw"]), fp32 = Timings.Median(times["32-true"]), bf16 = Timings.Median(times["bf16-mixed"]);
         return new PrecisionTiming(raw, fp32, bf16, fp32 / bf16);
     }
 
@@ -54,18 +54,5 @@ public static class PrecisionBenchmark
             trainer.Fit(module, new TrainOnly(train));
         }
         return clock.Elapsed.TotalSeconds;
-    }
-
-    static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        int mid = sorted.Count / 2;
-        return sorted.Count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    }
-
-    sealed class TrainOnly(IBatchLoader train) : IDataModule
-    {
-        public IBatchLoader Train => train;
-        public IBatchLoader? Validation => null;
     }
 }
