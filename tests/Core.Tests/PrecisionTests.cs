@@ -179,6 +179,19 @@ public sealed class PrecisionTests
     }
 
     [Fact]
+    public void MixedPrecision_WithDdpOverlappingBackward_IsRefusedNamingTheFix()
+    {
+        using var network = Network();
+        using var optimizer = optim.SGD(network.parameters(), 0.1);
+        using var ddp = new Distributed.DistributedDataParallel(network, Distributed.SingleProcessGroup.Instance,
+            new Distributed.DdpOptions { OverlapWithBackward = true });
+
+        var e = Assert.Throws<NotSupportedException>(() =>
+            new StepKernel(network, new OptimizerConfig(optimizer), new StepOptions { Precision = "bf16-mixed" }, ddp));
+        Assert.Contains("OverlapWithBackward", e.Message);
+    }
+
+    [Fact]
     public void UnknownPrecision_ListsTheValidNames()
     {
         var e = Assert.Throws<ArgumentException>(() => new StepOptions { Precision = "fp8" }.Validate());

@@ -15,7 +15,7 @@ namespace Unified.Core.Distributed;
 /// <example><code>
 /// using var group = ProcessGroups.FromEnvironment();
 /// using var ddp = new DistributedDataParallel(model, group);
-/// var kernel = new StepKernel(model, optimizers, options, synchronizer: ddp);
+/// var kernel = new StepKernel(model, optimizers, options, gradients: ddp);
 /// </code></example>
 public sealed class DistributedDataParallel : IGradientSynchronizer, IDisposable
 {
@@ -61,6 +61,9 @@ public sealed class DistributedDataParallel : IGradientSynchronizer, IDisposable
 
     /// <summary>Bytes of every bucket, in all-reduce order.</summary>
     public IReadOnlyList<long> BucketBytes => buckets.Select(b => b.Bytes).ToList();
+
+    /// <inheritdoc />
+    public bool OverlapsBackward => options.OverlapWithBackward;
 
     /// <summary>Layers whose input carries a ready signal (with <see cref="DdpOptions.OverlapWithBackward"/>).</summary>
     public int HookedLayers => hooks.Count;

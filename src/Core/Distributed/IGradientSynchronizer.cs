@@ -24,4 +24,11 @@ public interface IGradientSynchronizer
     /// or the replicas drift apart. A single process steps when it had gradients.
     /// </summary>
     bool ShouldStep(bool hadGradients) => hadGradients;
+
+    /// <summary>
+    /// Whether communication starts during backward, reading the gradients of the parameters it was built over as
+    /// layers finish. Mixed precision puts gradients on those (the fp32 masters) only after backward, so the kernel
+    /// refuses that combination.
+    /// </summary>
+    bool OverlapsBackward => false;
 }

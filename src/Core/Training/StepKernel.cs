@@ -67,6 +67,9 @@ public sealed class StepKernel : IStateful, IDisposable
             precision.ConnectModule(network);
         }
         else precision.CheckParameters(Parameters);
+        if (precision is MixedPrecision && gradients is { OverlapsBackward: true })
+            throw new NotSupportedException($"Precision '{precision.Name}' moves gradients to the fp32 master parameters after backward, so " +
+                "gradient communication cannot overlap with backward: turn OverlapWithBackward off (its measured gain was nil) or use 32-true.");
         Precision = precision;
     }
 
