@@ -106,8 +106,7 @@ public sealed class CsvLoggerTests : IDisposable
     [SkippableFact]
     public void Files_ReadBackWithPythonsCsvAndYamlModules()
     {
-        string? why = DebianPython.Unavailable("yaml");
-        Skip.If(why is not null, why);
+        DebianPython.SkipUnlessAvailable("yaml");
         using var csv = new CsvLogger(new CsvLoggerOptions { SaveDir = temp.Path });
         csv.LogHyperparameters(new Dictionary<string, object?> { ["lr"] = 3e-4, ["name"] = "yes", ["layers"] = 2, ["tag"] = "a, b" });
         csv.LogMetrics(new Dictionary<string, double> { ["val,loss"] = 0.1 + 0.2, ["epoch"] = 0 }, 7);

@@ -38,8 +38,7 @@ public sealed class PythonFormatTests
     [SkippableFact]
     public void Float_MatchesDebianPythonOnRandomValues()
     {
-        string? why = DebianPython.Unavailable("json");
-        Skip.If(why is not null, why);
+        DebianPython.SkipUnlessAvailable("json");
         var random = new Random(7);
         var values = Enumerable.Range(0, 300).Select(i => i % 3 switch
         {

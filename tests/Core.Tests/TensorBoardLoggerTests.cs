@@ -118,8 +118,7 @@ public sealed class TensorBoardLoggerTests : IDisposable
     [SkippableFact]
     public void PythonReader_DecodesTheSameEvents()
     {
-        string? why = DebianPython.Unavailable("google.protobuf");
-        Skip.If(why is not null, why);
+        DebianPython.SkipUnlessAvailable("google.protobuf");
         using (var tb = NewLogger())
         {
             tb.LogHyperparameters(new Dictionary<string, object?> { ["lr"] = 0.5, ["model"] = "cnn", ["amsgrad"] = false });
@@ -152,8 +151,7 @@ public sealed class TensorBoardLoggerTests : IDisposable
     [SkippableFact]
     public void PythonReader_RejectsACorruptedRecord()
     {
-        string? why = DebianPython.Unavailable("google.protobuf");
-        Skip.If(why is not null, why);
+        DebianPython.SkipUnlessAvailable("google.protobuf");
         string file;
         using (var tb = NewLogger())
         {

@@ -66,8 +66,7 @@ public sealed class TrainerLoggingTests : IDisposable
         Assert.Contains(events, e => e.WallTime != Math.Floor(e.WallTime));
         Assert.Contains(events.SelectMany(e => e.Values), v => v.Tag == "_hparams_/session_end_info");
 
-        string? why = DebianPython.Unavailable("google.protobuf");
-        Skip.If(why is not null, why);
+        DebianPython.SkipUnlessAvailable("google.protobuf");
         var (code, output, error) = DebianPython.Run(Path.Combine(DebianPython.RepositoryRoot, "scripts", "read_tfevents.py"), tb.EventFile);
         Assert.True(code == 0, error);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
