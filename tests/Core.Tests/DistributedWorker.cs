@@ -149,7 +149,11 @@ public static class DistributedWorker
         Train(large, [whole.Train], steps, null, 1);
         double difference = MaxAbsDifference(network, large);
         Console.WriteLine($"{model}: max abs difference to one process with batch {worldBatch * accumulate}: {difference:E2}");
-        Require(difference <= 1e-5, $"DDP differs from one large-batch process by {difference:E3} (> 1e-5)");
+        // Batch 2B sums in another order than two batches of B: oneDNN's convolutions block by batch size differently on
+        // some CPUs (3.3e-5 after 50 Adam steps was seen on an AVX-512 host), so the CNN gets a looser bound than the
+        // MLP's matmuls; the bitwise comparison below checks the arithmetic itself.
+        double bound = model == "cnn" ? 1e-4 : 1e-5;
+        Require(difference <= bound, $"DDP differs from one large-batch process by {difference:E3} (> {bound:E0})");
         if (accumulate > 1) return;
 
         // The same arithmetic in one process: the ranks' micro-batches accumulated with loss / world size.
