@@ -73,9 +73,13 @@ def _build_messages():
         v.oneof_decl.add(name="value")
 
     message("Summary", [(1, "value", _F.TYPE_MESSAGE, R, ".tb.Summary.Value", None)], nested=[value])
+    # tensorboard/compat/proto/event.proto: SessionLog{status = 1 (STATUS_UNSPECIFIED 0, START 1, STOP 2, CHECKPOINT 3)}.
+    message("SessionLog", [(1, "status", _F.TYPE_INT32, O, None, None), (2, "checkpoint_path", _F.TYPE_STRING, O, None, None),
+                           (3, "msg", _F.TYPE_STRING, O, None, None)])
     event = message("Event", [
         (1, "wall_time", _F.TYPE_DOUBLE, O, None, None), (2, "step", _F.TYPE_INT64, O, None, None),
-        (3, "file_version", _F.TYPE_STRING, O, None, 0), (5, "summary", _F.TYPE_MESSAGE, O, ".tb.Summary", 0)])
+        (3, "file_version", _F.TYPE_STRING, O, None, 0), (5, "summary", _F.TYPE_MESSAGE, O, ".tb.Summary", 0),
+        (7, "session_log", _F.TYPE_MESSAGE, O, ".tb.SessionLog", 0)])
     event.oneof_decl.add(name="what")
 
     # tensorboard/plugins/hparams: api.proto and plugin_data.proto.
@@ -167,6 +171,8 @@ def decode(path, Event, PluginData):
         what = event.WhichOneof("what")
         if what == "file_version":
             out["file_version"] = event.file_version
+        elif what == "session_log":
+            out["session_log"] = {0: "STATUS_UNSPECIFIED", 1: "START", 2: "STOP", 3: "CHECKPOINT"}.get(event.session_log.status, event.session_log.status)
         elif what == "summary":
             for v in event.summary.value:
                 kind = v.WhichOneof("value")

@@ -53,6 +53,9 @@ public sealed class UnifiedTrainerOptions
     /// <summary>Clip by norm (default) or by value.</summary>
     public GradientClipAlgorithm GradientClipAlgorithm { get; set; } = GradientClipAlgorithm.Norm;
 
+    /// <summary>Skip an optimiser step whose loss is NaN or infinite instead of failing the fit.</summary>
+    public bool SkipNonFiniteLoss { get; set; }
+
     /// <summary>Whether to validate after every epoch (default true).</summary>
     public bool Validate { get; set; } = true;
 

@@ -37,6 +37,9 @@ public sealed class SupervisedTrainerOptions
     /// <summary>Clip by norm (default) or by value.</summary>
     public GradientClipAlgorithm ClipAlgorithm { get; set; } = GradientClipAlgorithm.Norm;
 
+    /// <summary>Skip an optimiser step whose loss is NaN or infinite instead of failing the run (see <see cref="StepOptions.SkipNonFiniteLoss"/>).</summary>
+    public bool SkipNonFiniteLoss { get; set; }
+
     /// <summary>
     /// Experiment loggers the trainer records to, as the Lightning trainer does: the module's hyper-parameters at the
     /// start, <c>State.Metrics</c> with <c>epoch</c> at every epoch's end (after the epoch's <c>EpochCompleted</c>
@@ -70,7 +73,8 @@ public sealed class SupervisedTrainerOptions
 
     internal StepOptions StepOptions()
     {
-        var step = new StepOptions { AccumulateGradBatches = GradientAccumulationSteps, GradientClipValue = ClipGradient, GradientClipAlgorithm = ClipAlgorithm, Precision = Precision };
+        var step = new StepOptions { AccumulateGradBatches = GradientAccumulationSteps, GradientClipValue = ClipGradient, GradientClipAlgorithm = ClipAlgorithm, Precision = Precision,
+            SkipNonFiniteLoss = SkipNonFiniteLoss };
         step.Validate(nameof(GradientAccumulationSteps), nameof(ClipGradient));
         return step;
     }

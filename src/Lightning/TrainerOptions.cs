@@ -52,6 +52,9 @@ public sealed class TrainerOptions
     /// <summary>Clip by norm (default) or by value (Lightning's <c>gradient_clip_algorithm</c>).</summary>
     public GradientClipAlgorithm GradientClipAlgorithm { get; set; } = GradientClipAlgorithm.Norm;
 
+    /// <summary>Skip an optimiser step whose loss is NaN or infinite instead of failing the fit (see <see cref="Core.Training.StepOptions.SkipNonFiniteLoss"/>).</summary>
+    public bool SkipNonFiniteLoss { get; set; }
+
     /// <summary>Validation batches per epoch; null runs them all, 0 skips validation.</summary>
     public int? LimitValBatches { get; set; }
 
@@ -112,5 +115,6 @@ public sealed class TrainerOptions
         GradientClipValue = GradientClipVal,
         GradientClipAlgorithm = GradientClipAlgorithm,
         Precision = Precision,
+        SkipNonFiniteLoss = SkipNonFiniteLoss,
     };
 }

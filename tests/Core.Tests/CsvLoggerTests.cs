@@ -145,18 +145,4 @@ public sealed class CsvLoggerTests : IDisposable
         var error = Assert.Throws<InvalidOperationException>(() => csv.LogMetrics(new Dictionary<string, double> { ["x"] = 1 }, 0));
         Assert.Contains("has finished", error.Message);
     }
-
-    [Fact]
-    public void Constructor_ReplacesAnEarlierMetricsFileInAnExplicitVersion()
-    {
-        string dir = Path.Combine(temp.Path, "lightning_logs", "fixed");
-        Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "metrics.csv"), "old\r\n");
-        using var csv = new CsvLogger(new CsvLoggerOptions { SaveDir = temp.Path, Version = "fixed" });
-
-        Assert.False(File.Exists(csv.MetricsFile));
-        csv.LogMetrics(new Dictionary<string, double> { ["x"] = 1 }, 0);
-        csv.Finish(RunStatus.Success);
-        Assert.Equal("step,x\r\n0,1.0\r\n", File.ReadAllText(csv.MetricsFile));
-    }
 }

@@ -29,6 +29,7 @@ public static class FitCommand
         var precision = new Option<string>("--precision") { Description = $"Numerics: {string.Join(", ", Core.Numerics.PrecisionPlugins.Names)}.", DefaultValueFactory = _ => "32-true" };
         var accumulate = new Option<int>("--accumulate") { Description = "Micro-batches per optimiser step.", DefaultValueFactory = _ => 1 };
         var clipGrad = new Option<double?>("--clip-grad") { Description = "Clip gradients to this total norm." };
+        var skipNonFinite = new Option<bool>("--skip-non-finite-loss") { Description = "Skip optimiser steps whose loss is NaN or infinite instead of failing." };
         var maxSteps = new Option<long?>("--max-steps") { Description = "Stop after this many optimiser steps (the epoch's end still runs)." };
         var ckptEvery = new Option<int?>("--ckpt-every-n-steps") { Description = "Also write a resumable last.ckpt every N optimiser steps (always after every epoch)." };
         var resume = new Option<string?>("--resume") { Description = "Resume from this checkpoint, up to the same --epochs / --max-steps as an uninterrupted run." };
@@ -43,7 +44,7 @@ public static class FitCommand
 
         var command = new Command("fit", "Train a digit classifier (defaults: MLP, 3 epochs, bundled digits).")
         {
-            framework, model, data, epochs, batchSize, lr, seed, accelerator, devices, threads, precision, accumulate, clipGrad, maxSteps, ckptEvery, resume, runDir, logger, json,
+            framework, model, data, epochs, batchSize, lr, seed, accelerator, devices, threads, precision, accumulate, clipGrad, skipNonFinite, maxSteps, ckptEvery, resume, runDir, logger, json,
         };
         command.SetAction(parsed =>
         {
@@ -62,6 +63,7 @@ public static class FitCommand
                 Precision = parsed.GetValue(precision)!,
                 Accumulate = parsed.GetValue(accumulate),
                 ClipGrad = parsed.GetValue(clipGrad),
+                SkipNonFiniteLoss = parsed.GetValue(skipNonFinite),
                 MaxSteps = parsed.GetValue(maxSteps),
                 CkptEveryNSteps = parsed.GetValue(ckptEvery),
                 Resume = parsed.GetValue(resume),
@@ -79,10 +81,10 @@ public static class FitCommand
             }
             // SIGTERM, Ctrl+C and SIGUSR1 (what --devices forwards through mpirun) cancel at the next step boundary, after
             // which last.ckpt is saved; under data parallelism every rank stops at the same one.
-            using var signals = new StopSignals();
+            var signals = new StopSignals(error);
             try
             {
-                var report = FitRunner.Run(settings, output, error, signals.Token);
+                var report = FitRunner.Run(settings, output, error, signals);
                 if (settings.Json && report is not null) output.WriteLine(report.ToJson());
                 return ExitCodes.Success;
             }
@@ -90,6 +92,12 @@ public static class FitCommand
             {
                 error.WriteLine($"error: interrupted by {signal.Name}: stopped at a step boundary and saved a resumable checkpoint; continue with --resume {stopped.Checkpoint}");
                 return signal.ExitCode;
+            }
+            finally
+            {
+                // A rank keeps its handlers until it exits: mpirun may forward the launcher's stop signal after the fit,
+                // whose default action would end the rank with 138 instead of the code it reports.
+                if (!LaunchEnvironment.Current().IsMpiLaunch) signals.Dispose();
             }
         });
         return command;

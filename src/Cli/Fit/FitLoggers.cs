@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Unified.Core.Checkpointing;
 using Unified.Core.Logging;
 using Unified.Core.Logging.Csv;
 using Unified.Core.Logging.Mlflow;
@@ -13,15 +15,15 @@ public static class FitLoggers
     public static IReadOnlyList<string> Names { get; } = ["csv", "tensorboard", "mlflow"];
 
     /// <summary>
-    /// Checks what needs no run folder before any file is written: the MLflow tracking URI from
-    /// <c>MLFLOW_TRACKING_URI</c>. Throws <see cref="UsageException"/> when it is missing or not http(s).
+    /// The MLflow logger, when asked for, with the tracking URI from <c>MLFLOW_TRACKING_URI</c>; <paramref name="runId"/>
+    /// continues that run (a resume). Throws <see cref="UsageException"/> when the URI is missing or not http(s).
     /// </summary>
-    public static MlflowLogger? CreateMlflow(FitSettings settings, string runName, ILoggerFactory logs)
+    public static MlflowLogger? CreateMlflow(FitSettings settings, string runName, string? runId, ILoggerFactory logs)
     {
         if (!settings.Loggers.Contains("mlflow")) return null;
         try
         {
-            var options = new MlflowLoggerOptions { ExperimentName = "unified", RunName = runName, LoggerFactory = logs };
+            var options = new MlflowLoggerOptions { ExperimentName = "unified", RunName = runName, RunId = runId, LoggerFactory = logs };
             options.Tags["unified.framework"] = settings.Framework;
             return new MlflowLogger(options);
         }
@@ -29,6 +31,35 @@ public static class FitLoggers
         {
             throw new UsageException($"--logger mlflow: {e.Message.Split(" (Parameter", 2)[0]}");
         }
+    }
+
+    /// <summary>The file in the run folder that names the MLflow run, so that a resume continues it.</summary>
+    public const string MlflowRunFile = "mlflow.json";
+
+    /// <summary>The MLflow run id a previous fit in <paramref name="runDir"/> logged to, or null.</summary>
+    public static string? SavedMlflowRun(string runDir)
+    {
+        string path = Path.Combine(runDir, MlflowRunFile);
+        if (!File.Exists(path)) return null;
+        try
+        {
+            return JsonDocument.Parse(File.ReadAllText(path)).RootElement.GetProperty("run_id").GetString();
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"'{path}' is damaged ({e.Message}); it should name the run as {{\"run_id\": \"...\"}}.", e);
+        }
+    }
+
+    /// <summary>Records <paramref name="mlflow"/>'s run in <paramref name="runDir"/> once it exists on the server (first fit of the run only).</summary>
+    public static void SaveMlflowRun(string runDir, MlflowLogger mlflow)
+    {
+        string path = Path.Combine(runDir, MlflowRunFile);
+        if (mlflow.RunId is not { } runId || File.Exists(path)) return;
+        AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, new Dictionary<string, string?>
+        {
+            ["tracking_uri"] = mlflow.TrackingUri.ToString(), ["experiment_id"] = mlflow.ExperimentId, ["run_id"] = runId,
+        }));
     }
 
     /// <summary>

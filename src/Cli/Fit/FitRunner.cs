@@ -6,46 +6,77 @@ using Unified.Core.Data;
 using Unified.Core.Diagnostics;
 using Unified.Core.Distributed;
 using Unified.Core.Models;
+using Unified.Core.Runs;
 using Unified.Core.Runtime;
+using Unified.Core.State;
 
 namespace Unified.Cli.Fit;
 
 /// <summary>Runs <c>unified fit</c>: data, model, the chosen front-end, the final checkpoint and the report.</summary>
 public static class FitRunner
 {
+    /// <summary>The hyper-parameters a resume must keep (they shape the step sequence), with the flag that sets each.</summary>
+    static readonly IReadOnlyDictionary<string, string> ResumeKeys = new Dictionary<string, string>
+    {
+        ["framework"] = "--framework", ["model"] = "--model", ["batch_size"] = "--batch-size", ["devices"] = "--devices",
+        ["accumulate_grad_batches"] = "--accumulate", ["precision"] = "--precision", ["seed"] = "--seed",
+    };
+
     /// <summary>
     /// Trains as <paramref name="settings"/> say; progress goes to <paramref name="output"/>, warnings to
     /// <paramref name="error"/>. Under an MPI launch every rank runs this: each trains its shard, and only rank 0
     /// prints, writes the run folder and its loggers, and returns the report (the others return null). A full
     /// checkpoint is kept current in the run folder's <c>last.ckpt</c> (after every epoch, every
-    /// <c>--ckpt-every-n-steps</c>, and on cancellation), written by rank 0 while the other ranks wait.
+    /// <c>--ckpt-every-n-steps</c>, and on cancellation), written by rank 0 while the other ranks wait. Everything that
+    /// can be refused (data, a resume's checkpoint and options, the run folder) is checked before any file is written.
     /// </summary>
-    /// <exception cref="FitInterruptedException"><paramref name="cancellationToken"/> was cancelled; its checkpoint resumes the fit.</exception>
-    public static FitReport? Run(FitSettings settings, TextWriter output, TextWriter? error = null, CancellationToken cancellationToken = default)
+    /// <exception cref="FitInterruptedException"><paramref name="signals"/> stopped the fit; its checkpoint resumes it.</exception>
+    public static FitReport? Run(FitSettings settings, TextWriter output, TextWriter? error = null, StopSignals? signals = null)
     {
         var logs = new TextWriterLoggerFactory(error ?? TextWriter.Null);
         var launch = LaunchEnvironment.Current();
         TorchRuntime.Initialize(new RuntimeOptions { Threads = settings.Threads ?? (launch.IsMpiLaunch ? MpiLauncher.ThreadsPerRank(launch.LocalSize) : null) });
-        // Disposed (a collective) only on success: after a failure, a rank must exit without waiting for the others.
-        var group = ProcessGroups.FromEnvironment();
-        bool zero = group.Rank == 0;
-        if (!zero) output = TextWriter.Null;
         using var data = new DigitsDataModule(new DigitsDataOptions
         {
             Path = settings.Data == "digits" ? null : settings.Data,
             BatchSize = settings.BatchSize,
             Seed = settings.Seed,
             Layout = DigitsModels.LayoutOf(settings.Model),
+            ClassCount = DigitsModels.ClassCount,
+            ImageSize = DigitsModels.ImageSize,
         });
+        if (settings.BatchSize > data.Train.SampleCount && launch.Rank == 0)
+            Warnings.Warn($"--batch-size {settings.BatchSize} is larger than the {data.Train.SampleCount} training samples: every epoch is a single step.");
         Seed.Everything(settings.Seed);
         using var module = new ClassificationModule(DigitsModels.Create(settings.Model), settings.LearningRate);
-        AddHyperparameters(module, settings, group.WorldSize);
-        string? requested = settings.RunDir;
-        using var mlflow = zero
-            ? FitLoggers.CreateMlflow(settings, Path.GetFileName(Path.TrimEndingDirectorySeparator(requested ?? "")) is { Length: > 0 } name ? name : "unified-fit", logs)
-            : null;
-        string runDir = zero ? ResolveRunDir(settings) : "";
-        if (zero) WriteConfig(runDir, settings);
+        AddHyperparameters(module, settings, launch.IsMpiLaunch ? launch.WorldSize : 1);
+        if (settings.Resume is { } resume) CheckResume(resume, module);
+
+        // Disposed (a collective) only on success: after a failure, a rank must exit without waiting for the others.
+        var group = ProcessGroups.FromEnvironment();
+        bool zero = group.Rank == 0;
+        if (!zero) output = TextWriter.Null;
+        using var folder = zero ? ClaimRunFolder(settings) : null;
+        string runDir = folder?.Path ?? "";
+        // From here a first signal stops the fit at a step boundary with a resumable checkpoint.
+        if (signals is not null) signals.Graceful = true;
+        try
+        {
+            return Fit(settings, output, logs, data, module, group, runDir, signals?.Token ?? default);
+        }
+        finally
+        {
+            if (signals is not null) signals.Graceful = false;
+        }
+    }
+
+    static FitReport? Fit(FitSettings settings, TextWriter output, TextWriterLoggerFactory logs, DigitsDataModule data, ClassificationModule module,
+        IProcessGroup group, string runDir, CancellationToken cancellationToken)
+    {
+        bool zero = group.Rank == 0, resuming = settings.Resume is not null;
+        using var mlflow = zero ? FitLoggers.CreateMlflow(settings, Path.GetFileName(runDir) is { Length: > 0 } name ? name : "unified-fit",
+            resuming ? FitLoggers.SavedMlflowRun(runDir) : null, logs) : null;
+        if (zero && !resuming) WriteConfig(runDir, settings);
         var loggers = zero ? FitLoggers.Create(settings, runDir, mlflow) : [];
 
         // Ranks print through mpirun, line by line; rank 0 counts every rank's samples (they run in lockstep).
@@ -61,6 +92,7 @@ public static class FitRunner
             Precision = settings.Precision,
             AccumulateGradBatches = settings.Accumulate,
             GradientClipValue = settings.ClipGrad,
+            SkipNonFiniteLoss = settings.SkipNonFiniteLoss,
             Devices = settings.Devices,
             OnStep = world == 1 ? progress.OnStep : step => progress.OnStep(step with { BatchSize = step.BatchSize * world }),
             OnEpoch = epoch =>
@@ -75,7 +107,7 @@ public static class FitRunner
             LoggerFactory = logs,
             MaxSteps = settings.MaxSteps,
             // Only rank 0 writes; the other ranks join every save at the same moment and need only a folder name.
-            CheckpointDir = zero ? runDir : requested ?? "runs",
+            CheckpointDir = zero ? runDir : settings.RunDir ?? "runs",
             CheckpointEveryNSteps = settings.CkptEveryNSteps,
             ResumeFrom = settings.Resume,
         };
@@ -88,11 +120,12 @@ public static class FitRunner
         }
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
-            throw new FitInterruptedException(Path.Combine(zero ? runDir : Path.GetFullPath(requested ?? "RUN_DIR"), "last.ckpt"), e);
+            throw new FitInterruptedException(Path.Combine(zero ? runDir : Path.GetFullPath(settings.RunDir ?? "RUN_DIR"), "last.ckpt"), e);
         }
         finally
         {
             foreach (var logger in loggers) logger.Dispose(); // the trainer finished them; this closes what a failure left open
+            if (mlflow is not null) FitLoggers.SaveMlflowRun(runDir, mlflow);
         }
 
         // A resume of a finished run has no new epoch to report; its metrics were those of the saved run.
@@ -109,9 +142,58 @@ public static class FitRunner
             settings.Seed, settings.BatchSize, settings.LearningRate);
     }
 
-    /// <summary>Creates and returns the run folder: --run-dir, else the resumed checkpoint's folder, else the next runs/version_N.</summary>
-    public static string ResolveRunDir(FitSettings settings) =>
-        RunDirectory.Create(settings.RunDir ?? (settings.Resume is { } resume ? Path.GetDirectoryName(Path.GetFullPath(resume)) : null));
+    /// <summary>
+    /// Claims the run folder: --run-dir (a new, empty one; or the resumed checkpoint's own folder), else the resumed
+    /// checkpoint's folder, else the next runs/version_N. Refuses a folder that holds another run or is in use.
+    /// </summary>
+    static RunFolder ClaimRunFolder(FitSettings settings)
+    {
+        string? resumeDir = settings.Resume is { } resume ? Path.GetDirectoryName(Path.GetFullPath(resume)) : null;
+        string? requested = settings.RunDir is { } dir ? Path.GetFullPath(dir) : null;
+        try
+        {
+            if (requested is null) return resumeDir is null ? RunFolder.ClaimNextVersion("runs") : RunFolder.ClaimExisting(resumeDir);
+            return requested == resumeDir ? RunFolder.ClaimExisting(requested) : RunFolder.ClaimNew(requested);
+        }
+        catch (RunFolderNotEmptyException e)
+        {
+            string last = Path.Combine(settings.RunDir!, "last.ckpt");
+            string resumeHint = File.Exists(last) ? $"continue it with --resume {last}, or " : "";
+            throw new UsageException($"--run-dir '{settings.RunDir}' already holds a run ({RunFolderNotEmptyException.Describe(e.Entries)}); " +
+                $"{resumeHint}start fresh with another --run-dir (or none, for the next runs/version_N).");
+        }
+        catch (RunFolderInUseException e)
+        {
+            throw new UsageException($"run folder '{e.FolderPath}' is in use by another running unified process; wait for it to end, or choose another --run-dir.");
+        }
+    }
+
+    // Before any file is touched: the checkpoint must load, hold this model, and have been trained with the options that shape the steps.
+    static void CheckResume(string path, ClassificationModule module)
+    {
+        var expected = ResumeKeys.Keys.Where(module.Hyperparameters.ContainsKey).ToDictionary(k => k, k => module.Hyperparameters[k]);
+        try
+        {
+            ResumeCheck.Verify(path, module.Network, expected);
+        }
+        catch (ResumeMismatchException e)
+        {
+            throw new UsageException($"--resume '{path}' was saved with " +
+                string.Join(", ", e.Mismatches.Select(m => $"{ResumeKeys[m.Name]} {Plain(m.Saved)} (requested {Plain(m.Requested)})")) +
+                "; resume with the saved values, or start a new run without --resume.");
+        }
+        catch (StateMismatchException e)
+        {
+            throw new UsageException($"--resume '{path}' holds another model than --model {module.Hyperparameters["model"]} ({e.Problems[0]}); " +
+                "resume with the --model it was trained with.");
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new UsageException($"--resume: {e.Message}");
+        }
+    }
+
+    static string Plain(string json) => json.Trim('"');
 
     // What the experiment loggers record as the run's hyper-parameters (hparams.yaml, TensorBoard's HParams, MLflow params).
     static void AddHyperparameters(ClassificationModule module, FitSettings settings, int devices)

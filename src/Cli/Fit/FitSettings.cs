@@ -46,6 +46,9 @@ public sealed record FitSettings
     /// <summary>Gradient clip (by norm); null disables.</summary>
     public double? ClipGrad { get; init; }
 
+    /// <summary>Skip optimiser steps whose loss is NaN or infinite instead of failing.</summary>
+    public bool SkipNonFiniteLoss { get; init; }
+
     /// <summary>Stop after this many optimiser steps; null: run all epochs.</summary>
     public long? MaxSteps { get; init; }
 
@@ -83,7 +86,10 @@ public sealed record FitSettings
         Require(ClipGrad is null || (ClipGrad > 0 && double.IsFinite(ClipGrad.Value)), $"--clip-grad must be a positive number; got {ClipGrad}.");
         Require(MaxSteps is null or >= 1, $"--max-steps must be a positive integer; got {MaxSteps}.");
         Require(CkptEveryNSteps is null or >= 1, $"--ckpt-every-n-steps must be a positive integer; got {CkptEveryNSteps}.");
+        Require(Resume is null || !Directory.Exists(Resume), $"--resume '{Resume}' is a folder; pass the checkpoint file inside it, e.g. {Path.Combine(Resume ?? "", "last.ckpt")}.");
         Require(Resume is null || File.Exists(Resume), $"--resume '{Resume}' does not exist; pass a checkpoint file such as runs/version_0/last.ckpt.");
+        Require(RunDir is null || !string.IsNullOrWhiteSpace(RunDir), "--run-dir must name a folder; omit it for the next runs/version_N.");
+        Require(RunDir is null || !File.Exists(RunDir), $"--run-dir '{RunDir}' is a file; pass a folder (it is created when missing).");
         Require(!string.IsNullOrWhiteSpace(Data), "--data must be 'digits' or a path to MNIST IDX files.");
     }
 

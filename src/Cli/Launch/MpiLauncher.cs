@@ -20,8 +20,8 @@ public static class MpiLauncher
     /// </summary>
     public static IReadOnlyDictionary<string, string> RankEnvironment()
     {
-        var environment = new Dictionary<string, string>(MallocTuning.EnvironmentVariables) { ["TERM"] = "dumb" };
-        foreach (string name in new[] { ProcessGroupOptions.TimeoutVariable, "UNIFIED_TRACE", "UNIFIED_MALLOC_TUNING" })
+        var environment = new Dictionary<string, string>(MallocTuning.Enabled ? MallocTuning.EnvironmentVariables : new Dictionary<string, string>()) { ["TERM"] = "dumb" };
+        foreach (string name in new[] { ProcessGroupOptions.TimeoutVariable, UnifiedCli.TraceVariable, MallocTuning.SwitchVariable })
             if (Environment.GetEnvironmentVariable(name) is { } value) environment[name] = value;
         return environment;
     }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Unified.Core.Diagnostics;
 using Unified.Core.State;
 using Unified.Core.Training;
 
@@ -8,7 +9,8 @@ namespace Unified.Core.Checkpointing;
 /// Keeps the best <c>k</c> checkpoints by a monitored value (or the newest <c>k</c> without one), as Lightning's
 /// <c>save_top_k</c> and Ignite's <c>n_saved</c>. A new file is written (atomically, durably) before any old one is
 /// deleted, so a crash at any moment leaves at least the previous set on disk. Its list is part of the checkpoint,
-/// so a resumed run goes on pruning the same files.
+/// so a resumed run goes on pruning the same files — only when it saves to the same folder: it deletes nothing but
+/// files it wrote in its own <see cref="Directory"/>.
 /// </summary>
 public sealed class CheckpointRetention : IStateful
 {
@@ -91,6 +93,7 @@ public sealed class CheckpointRetention : IStateful
     {
         var state = new StateDict();
         state.Values["counter"] = counter;
+        state.Values["directory"] = Directory;
         state.Values["kept"] = new JsonArray(kept.Select(k => (JsonNode?)new JsonObject
         {
             ["path"] = k.Path, ["score"] = k.Score, ["order"] = k.Order,
@@ -98,7 +101,11 @@ public sealed class CheckpointRetention : IStateful
         return state;
     }
 
-    /// <summary>Restores the list; files that no longer exist are dropped from it.</summary>
+    /// <summary>
+    /// Restores the list; files that no longer exist are dropped from it, and so are files in another folder than
+    /// <see cref="Directory"/> (a checkpoint resumed into a new folder), with a warning, as Lightning's
+    /// <c>ModelCheckpoint</c> does when its <c>dirpath</c> changed: those files are another run's to keep.
+    /// </summary>
     public void LoadStateDict(StateDict state)
     {
         var restored = new List<RetainedCheckpoint>();
@@ -115,7 +122,11 @@ public sealed class CheckpointRetention : IStateful
             throw new InvalidDataException($"The retention state's 'kept' list is malformed ({e.Message}).", e);
         }
         counter = state.Value<long>("counter");
+        var foreign = restored.Where(k => !string.Equals(Path.GetDirectoryName(Path.GetFullPath(k.Path)), Directory, StringComparison.Ordinal)).ToList();
+        if (foreign.Count > 0)
+            Warnings.Warn($"The checkpoint kept {foreign.Count} file(s) in '{Path.GetDirectoryName(foreign[0].Path)}', but this run saves to '{Directory}': " +
+                "they are left as they are and no longer pruned.");
         kept.Clear();
-        kept.AddRange(restored.Where(k => File.Exists(k.Path)).OrderBy(k => k, Comparer<RetainedCheckpoint>.Create(Compare)));
+        kept.AddRange(restored.Except(foreign).Where(k => File.Exists(k.Path)).OrderBy(k => k, Comparer<RetainedCheckpoint>.Create(Compare)));
     }
 }

@@ -29,6 +29,12 @@ public sealed class DigitsDataModule : IDataModule, IDisposable
             throw new InvalidDataException($"'{labelsPath}' holds {string.Join("x", labelShape)} labels for {imageShape[0]} images in '{imagesPath}'; they must match one to one.");
         int count = imageShape[0];
         if (count == 0) throw new InvalidDataException($"'{imagesPath}' holds no samples: the dataset is empty.");
+        if (imageShape[1] == 0 || imageShape[2] == 0)
+            throw new InvalidDataException($"'{imagesPath}' holds {imageShape[1]}x{imageShape[2]} images: an image needs at least one pixel.");
+        if (options.ImageSize is { } size && (imageShape[1] != size.Rows || imageShape[2] != size.Columns))
+            throw new InvalidDataException($"'{imagesPath}' holds {imageShape[1]}x{imageShape[2]} images, but the model takes {size.Rows}x{size.Columns}; resize the images or use a model for their size.");
+        if (options.ClassCount is int classes && Array.FindIndex(labels, l => l >= classes) is var bad and >= 0)
+            throw new InvalidDataException($"'{labelsPath}' has label {labels[bad]} at sample {bad}, but the model predicts {classes} classes (labels 0..{classes - 1}); fix the labels or use a model with more classes.");
         int trainCount = count - (int)Math.Round(count * options.ValidationFraction);
         if (trainCount < 1) throw new InvalidDataException($"Validation fraction {options.ValidationFraction} leaves no training samples of {count}.");
 
@@ -39,7 +45,7 @@ public sealed class DigitsDataModule : IDataModule, IDisposable
         using var images = bytes.to_type(ScalarType.Float32).div_(255f);
         using var targets = tensor(labels, ScalarType.Byte).to_type(ScalarType.Int64);
         InputShape = sampleShape[1..];
-        ClassCount = labels.Max() + 1;
+        ClassCount = options.ClassCount ?? labels.Max() + 1;
 
         train = new TensorDataLoader(images.narrow(0, 0, trainCount).clone(), targets.narrow(0, 0, trainCount).clone(),
             options.BatchSize, shuffle: true, options.Seed);
@@ -57,7 +63,7 @@ public sealed class DigitsDataModule : IDataModule, IDisposable
     /// <summary>The shape of one sample (784, or 1x28x28).</summary>
     public long[] InputShape { get; }
 
-    /// <summary>Number of classes seen in the labels (largest label + 1).</summary>
+    /// <summary>Number of classes: <see cref="DigitsDataOptions.ClassCount"/>, else the largest label + 1.</summary>
     public int ClassCount { get; }
 
     static (string Images, string Labels) LocateFiles(string? path)

@@ -21,11 +21,20 @@ public sealed class DigitsDataOptions
     /// <summary>Flat vectors for an MLP, or 1x28x28 images for a CNN.</summary>
     public InputLayout Layout { get; set; } = InputLayout.Flat;
 
+    /// <summary>The classes the model predicts: every label must be below it (checked at load, naming the first bad label); null accepts any label.</summary>
+    public int? ClassCount { get; set; }
+
+    /// <summary>The image size the model takes (rows, columns), checked at load; null accepts any size.</summary>
+    public (int Rows, int Columns)? ImageSize { get; set; }
+
     /// <summary>Throws when a value is out of range, naming the field and the allowed values.</summary>
     public void Validate()
     {
         if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "Batch size must be a positive integer.");
         if (!(ValidationFraction >= 0 && ValidationFraction < 1))
             throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "Validation fraction must be in [0, 1).");
+        if (ClassCount is < 1) throw new ArgumentOutOfRangeException(nameof(ClassCount), ClassCount, "ClassCount must be a positive integer (or null for any label).");
+        if (ImageSize is { } size && (size.Rows < 1 || size.Columns < 1))
+            throw new ArgumentOutOfRangeException(nameof(ImageSize), ImageSize, "ImageSize must be positive (or null for any size).");
     }
 }

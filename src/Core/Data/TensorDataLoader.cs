@@ -56,10 +56,12 @@ public sealed class TensorDataLoader : IShardableBatchLoader, IDisposable
 
     int CountBatches()
     {
-        int count = dropLast ? SampleCount / batchSize : (SampleCount + batchSize - 1) / batchSize;
-        return count > 0
-            ? count
-            : throw new ArgumentException($"Batch size {batchSize} with drop-last leaves no batch of the {SampleCount} samples; use a smaller batch size.", nameof(batchSize));
+        // In 64 bits: SampleCount + batchSize overflowed int for a batch size near int.MaxValue.
+        long count = dropLast ? SampleCount / batchSize : ((long)SampleCount + batchSize - 1) / batchSize;
+        if (count > 0) return (int)count;
+        throw dropLast
+            ? new ArgumentException($"Batch size {batchSize} with drop-last leaves no batch of the {SampleCount} samples; use a smaller batch size.", nameof(batchSize))
+            : new ArgumentException("The data set holds no samples: there is nothing to batch.", nameof(batchSize));
     }
 
     IEnumerable<Batch> Enumerate(int epoch, int startBatch)

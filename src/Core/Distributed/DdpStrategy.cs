@@ -116,8 +116,10 @@ public sealed class DdpStrategy : IDisposable
     [DoesNotReturn]
     public void Abort(Exception failure, TextWriter error)
     {
-        error.WriteLine($"error: rank {Group.Rank} of {Group.WorldSize} failed, stopping every rank: {failure.GetType().Name}: {failure.Message}");
-        if (Environment.GetEnvironmentVariable("UNIFIED_TRACE") == "1") error.WriteLine(failure);
+        // One write per report, so that lines of several ranks do not interleave; libtorch's C++ trace follows its first line.
+        string trace = Environment.GetEnvironmentVariable("UNIFIED_TRACE") == "1" ? failure + Environment.NewLine : "";
+        error.Write($"error: rank {Group.Rank} of {Group.WorldSize} failed, stopping every rank: {failure.GetType().Name}: " +
+            $"{failure.Message.Split('\n', 2)[0].TrimEnd()}{Environment.NewLine}{trace}");
         error.Flush();
         Group.Abort(1);
     }

@@ -1,4 +1,4 @@
-using System.Globalization;
+using Unified.Core.Runtime;
 
 namespace Unified.Core.Distributed;
 
@@ -21,12 +21,6 @@ public sealed class ProcessGroupOptions
             throw new ArgumentOutOfRangeException(nameof(Timeout), Timeout, "Timeout must be positive (or Timeout.InfiniteTimeSpan).");
     }
 
-    static TimeSpan DefaultTimeout()
-    {
-        string? text = Environment.GetEnvironmentVariable(TimeoutVariable);
-        if (string.IsNullOrWhiteSpace(text)) return TimeSpan.FromMinutes(5);
-        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) && seconds > 0 && double.IsFinite(seconds)
-            ? TimeSpan.FromSeconds(seconds)
-            : throw new InvalidOperationException($"{TimeoutVariable}='{text}' is not a positive number of seconds.");
-    }
+    // A month bounds the deadline arithmetic (1e99 seconds overflowed TimeSpan).
+    static TimeSpan DefaultTimeout() => EnvironmentSettings.Seconds(TimeoutVariable, TimeSpan.FromMinutes(5), TimeSpan.FromDays(30));
 }

@@ -37,6 +37,9 @@ public sealed class ExperimentLoggerCollection(IEnumerable<IExperimentLogger> lo
         Each(l => l.LogHistogram(tag, histogram, step), "log a histogram");
 
     /// <inheritdoc />
+    public void Resume(long step) => Each(l => l.Resume(step), "resume the run");
+
+    /// <inheritdoc />
     public void Flush() => Each(l => l.Flush(), "flush");
 
     /// <inheritdoc />

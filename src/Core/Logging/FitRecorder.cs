@@ -70,6 +70,7 @@ public sealed class FitRecorder : IDisposable
         fit = TrainingTelemetry.ActivitySource.StartActivity(TrainingTelemetry.FitActivity);
         fit?.SetTag(TrainingTelemetry.FrameworkTag, options.Framework).SetTag("unified.max_epochs", maxEpochs).SetTag("unified.batches_per_epoch", batchesPerEpoch);
         log.FitStarted(options.Framework, maxEpochs, batchesPerEpoch, loggers?.Loggers.Count ?? 0);
+        if (kernel.Resumed) loggers?.Resume(kernel.GlobalStep);
         loggers?.LogHyperparameters(module.Hyperparameters);
     }
 

@@ -29,6 +29,14 @@ public interface IExperimentLogger : IDisposable
     /// <summary>Records a histogram (e.g. of a layer's weights); loggers whose format has none ignore it.</summary>
     void LogHistogram(string tag, HistogramValues histogram, long step) { }
 
+    /// <summary>
+    /// Continues the run of a resumed fit whose checkpoint was saved at optimiser step <paramref name="step"/>: what
+    /// this logger recorded after that step belongs to the interrupted run and is logged again, so it is discarded
+    /// (CSV drops those rows, TensorBoard gets a purge marker); history up to the step is kept. Called before anything
+    /// else is logged.
+    /// </summary>
+    void Resume(long step) { }
+
     /// <summary>Writes everything buffered so far.</summary>
     void Flush();
 

@@ -9,6 +9,12 @@ public static class DigitsModels
     /// <summary>Valid model names.</summary>
     public static IReadOnlyList<string> Names { get; } = ["mlp", "cnn"];
 
+    /// <summary>The classes every built-in model predicts (the ten digits).</summary>
+    public const int ClassCount = 10;
+
+    /// <summary>The image size every built-in model takes (MNIST's 28x28).</summary>
+    public static (int Rows, int Columns) ImageSize => (28, 28);
+
     /// <summary>Creates the named network (seed first for reproducible weights).</summary>
     public static nn.Module<Tensor, Tensor> Create(string name) => name switch
     {

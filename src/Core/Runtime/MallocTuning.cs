@@ -20,6 +20,13 @@ public static class MallocTuning
         ["MALLOC_TOP_PAD_"] = TopPad.ToString(),
     };
 
+    /// <summary>The variable that turns the tuning off (<c>UNIFIED_MALLOC_TUNING=0</c>).</summary>
+    public const string SwitchVariable = "UNIFIED_MALLOC_TUNING";
+
+    /// <summary>Whether <see cref="SwitchVariable"/> leaves the tuning on (unset: on).</summary>
+    /// <exception cref="InvalidEnvironmentVariableException">The variable is set to something other than 0 or 1.</exception>
+    public static bool Enabled => EnvironmentSettings.Flag(SwitchVariable, defaultValue: true);
+
     /// <summary>True when this process runs on glibc, where the settings apply.</summary>
     public static bool IsSupported => OperatingSystem.IsLinux() && NativeLibrary.TryLoad("libc.so.6", out _);
 

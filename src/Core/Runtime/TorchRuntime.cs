@@ -25,7 +25,7 @@ public static class TorchRuntime
             if (!initialized)
             {
                 // Before the first tensor, so that libtorch's buffers come from the tuned heap.
-                if (options.TuneMalloc && Environment.GetEnvironmentVariable("UNIFIED_MALLOC_TUNING") != "0")
+                if (options.TuneMalloc && MallocTuning.Enabled)
                     MallocTuned = MallocTuning.Apply();
                 EnsureNativeLoaded();
                 initialized = true;

@@ -27,27 +27,11 @@ public sealed class ModuleState(nn.Module module) : IStateful
     {
         var target = module.state_dict();
         var source = tensors.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
-        var problems = new List<string>();
+        var problems = Problems(target, source, strict);
+        if (problems.Count > 0) throw new StateMismatchException($"module {module.GetName()}", problems);
         var missing = target.Keys.Where(k => !source.ContainsKey(k)).ToList();
         var unexpected = source.Keys.Where(k => !target.ContainsKey(k)).ToList();
-        var converted = new List<string>();
-        if (strict)
-        {
-            problems.AddRange(missing.Select(k => $"{k}: missing from the state (the model has {Describe(target[k])})"));
-            problems.AddRange(unexpected.Select(k => $"{k}: unexpected in the state ({Describe(source[k])}); the model has no such key"));
-        }
-        foreach (var (key, into) in target)
-        {
-            if (!source.TryGetValue(key, out var from)) continue;
-            if (!from.shape.SequenceEqual(into.shape))
-                problems.Add($"{key}: shape [{string.Join(", ", from.shape)}] in the state, [{string.Join(", ", into.shape)}] in the model");
-            else if (from.dtype != into.dtype)
-            {
-                if (strict) problems.Add($"{key}: dtype {from.dtype} in the state, {into.dtype} in the model");
-                else converted.Add(key);
-            }
-        }
-        if (problems.Count > 0) throw new StateMismatchException($"module {module.GetName()}", problems);
+        var converted = target.Where(kv => source.TryGetValue(kv.Key, out var from) && from.dtype != kv.Value.dtype).Select(kv => kv.Key).ToList();
 
         var loaded = new List<string>();
         using (no_grad())
@@ -60,6 +44,32 @@ public sealed class ModuleState(nn.Module module) : IStateful
             }
         }
         return new StateLoadReport(loaded, missing, unexpected, converted);
+    }
+
+    /// <summary>
+    /// What keeps <paramref name="tensors"/> from loading into <paramref name="module"/> (as <see cref="Load"/> would
+    /// report it), one line per problem; empty when they fit. Copies nothing.
+    /// </summary>
+    public static IReadOnlyList<string> Check(nn.Module module, IEnumerable<KeyValuePair<string, Tensor>> tensors, bool strict = true) =>
+        Problems(module.state_dict(), tensors.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal), strict);
+
+    static List<string> Problems(IDictionary<string, Tensor> target, Dictionary<string, Tensor> source, bool strict)
+    {
+        var problems = new List<string>();
+        if (strict)
+        {
+            problems.AddRange(target.Keys.Where(k => !source.ContainsKey(k)).Select(k => $"{k}: missing from the state (the model has {Describe(target[k])})"));
+            problems.AddRange(source.Keys.Where(k => !target.ContainsKey(k)).Select(k => $"{k}: unexpected in the state ({Describe(source[k])}); the model has no such key"));
+        }
+        foreach (var (key, into) in target)
+        {
+            if (!source.TryGetValue(key, out var from)) continue;
+            if (!from.shape.SequenceEqual(into.shape))
+                problems.Add($"{key}: shape [{string.Join(", ", from.shape)}] in the state, [{string.Join(", ", into.shape)}] in the model");
+            else if (from.dtype != into.dtype && strict)
+                problems.Add($"{key}: dtype {from.dtype} in the state, {into.dtype} in the model");
+        }
+        return problems;
     }
 
     static string Describe(Tensor t) => $"[{string.Join(", ", t.shape)}] {t.dtype}";

@@ -25,10 +25,6 @@ internal static partial class LogMessages
         Message = "Experiment logger '{LoggerName}' failed to {Operation}; training goes on without it for this call")]
     public static partial void ExperimentLoggerFailed(this ILogger logger, string loggerName, string operation, Exception exception);
 
-    [LoggerMessage(EventId = 11, EventName = "LogDirectoryNotEmpty", Level = LogLevel.Warning,
-        Message = "Experiment log directory {Directory} exists and is not empty; its {File} will be replaced")]
-    public static partial void LogDirectoryNotEmpty(this ILogger logger, string directory, string file);
-
     [LoggerMessage(EventId = 20, EventName = "MlflowUnavailable", Level = LogLevel.Warning,
         Message = "MLflow {Endpoint} at {TrackingUri} failed after {Attempts} attempt(s): {Reason}; {Pending} value(s) kept for the next flush, next try in {RetryInSeconds:F0} s")]
     public static partial void MlflowUnavailable(this ILogger logger, string endpoint, string trackingUri, int attempts, string reason, int pending, double retryInSeconds);

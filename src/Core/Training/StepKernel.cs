@@ -88,6 +88,9 @@ public sealed class StepKernel : IStateful, IDisposable
     /// <summary>The optimiser (and scheduler) the kernel steps, e.g. to read the learning rate.</summary>
     public OptimizerConfig Optimizers => optimizers;
 
+    /// <summary>Whether the counters were loaded from a checkpoint (<see cref="LoadStateDict"/>): the fit continues a saved one.</summary>
+    public bool Resumed { get; private set; }
+
     /// <summary>Whether no micro-batch gradients are pending: the moments at which a checkpoint captures everything.</summary>
     public bool AtStepBoundary => pendingMicroBatches == 0;
 
@@ -150,6 +153,8 @@ public sealed class StepKernel : IStateful, IDisposable
         var state = new StateDict().Add("precision", Precision.StateDict());
         state.Values["global_step"] = GlobalStep;
         state.Values["skipped_steps"] = SkippedSteps;
+        state.Values["precision_name"] = options.Precision;
+        state.Values["accumulate_grad_batches"] = options.AccumulateGradBatches;
         return state;
     }
 
@@ -158,8 +163,14 @@ public sealed class StepKernel : IStateful, IDisposable
     {
         long step = state.Value<long>("global_step"), skipped = state.Value<long>("skipped_steps");
         if (step < 0 || skipped < 0 || skipped > step) throw new InvalidDataException($"Saved step counters are inconsistent: global_step {step}, skipped_steps {skipped}.");
+        // Another precision or accumulation would continue with other steps than the saved run took (older files lack the values).
+        if (state.Values.ContainsKey("precision_name") && state.Value<string>("precision_name") is { } precision && precision != options.Precision)
+            throw new InvalidDataException($"The checkpoint was trained with precision '{precision}', this fit uses '{options.Precision}'; resume with the saved precision.");
+        if (state.Values.ContainsKey("accumulate_grad_batches") && state.Value<int>("accumulate_grad_batches") is var accumulate && accumulate != options.AccumulateGradBatches)
+            throw new InvalidDataException($"The checkpoint accumulated {accumulate} batches per step, this fit {options.AccumulateGradBatches}; resume with the saved accumulation.");
         Precision.LoadStateDict(state.Part("precision"));
         (GlobalStep, SkippedSteps, pendingMicroBatches, windowHasGradients) = (step, skipped, 0, false);
+        Resumed = true;
     }
 
     /// <inheritdoc />

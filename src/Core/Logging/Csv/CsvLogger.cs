@@ -1,8 +1,5 @@
 using System.Text;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Unified.Core.Checkpointing;
-using Unified.Core.Telemetry;
 
 namespace Unified.Core.Logging.Csv;
 
@@ -11,7 +8,9 @@ namespace Unified.Core.Logging.Csv;
 /// <c>SaveDir/Name/version_N/</c>; one row per <see cref="LogMetrics"/> call; one column per key ever logged, sorted,
 /// <c>step</c> among them; empty cells for keys a row lacks; Python's number format; CRLF line ends (Python's
 /// <c>csv</c> module). Rows are kept in memory and appended at every <see cref="Flush"/>; a new key rewrites the
-/// file with the wider header (atomically).
+/// file with the wider header (atomically). A <c>metrics.csv</c> that is already there belongs to another run and is
+/// never overwritten, unless this run resumes it (<see cref="Resume"/>): then its rows up to the checkpoint's step
+/// are kept and the new ones appended.
 /// </summary>
 /// <example><code>var csv = new CsvLogger(new CsvLoggerOptions { SaveDir = "logs", Name = "mnist" }); // logs/mnist/version_0/metrics.csv</code></example>
 public sealed class CsvLogger : IExperimentLogger
@@ -24,7 +23,8 @@ public sealed class CsvLogger : IExperimentLogger
     readonly List<string> keys = [];
     readonly List<Dictionary<string, string>> pending = [], written = [];
     readonly Dictionary<string, object?> hyperparameters = new(StringComparer.Ordinal);
-    bool finished;
+    // foreign: metrics.csv was there before this logger and no resume has claimed it; rewrite: resumed rows were dropped.
+    bool finished, foreign, rewrite;
 
     /// <summary>Resolves the run folder, creates it and checks that it is writable.</summary>
     /// <exception cref="IOException">The folder cannot be created or written.</exception>
@@ -36,11 +36,7 @@ public sealed class CsvLogger : IExperimentLogger
         LogDir = LogDirectory.Resolve(this.options.SaveDir, this.options.Name, this.options.Version);
         LogDirectory.EnsureWritable(LogDir, Name);
         MetricsFile = Path.Combine(LogDir, MetricsFileName);
-        if (File.Exists(MetricsFile))
-        {
-            (this.options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<CsvLogger>().LogDirectoryNotEmpty(LogDir, MetricsFileName);
-            File.Delete(MetricsFile);
-        }
+        foreign = File.Exists(MetricsFile);
     }
 
     /// <inheritdoc />
@@ -52,11 +48,28 @@ public sealed class CsvLogger : IExperimentLogger
     /// <summary>The full path of <c>metrics.csv</c>.</summary>
     public string MetricsFile { get; }
 
+    /// <summary>Keeps the rows of the existing <c>metrics.csv</c> up to <paramref name="step"/>; rows after it are dropped when the file is next written.</summary>
+    /// <exception cref="InvalidDataException">The existing file is damaged.</exception>
+    public void Resume(long step)
+    {
+        ThrowIfFinished();
+        foreign = false;
+        if (!File.Exists(MetricsFile)) return;
+        var (header, rows) = CsvTable.Read(MetricsFile);
+        var kept = rows.Where(row => !(row.TryGetValue("step", out string? cell) && long.TryParse(cell, out long at) && at > step)).ToList();
+        keys.Clear();
+        keys.AddRange(header);
+        written.Clear();
+        written.AddRange(kept);
+        rewrite = kept.Count < rows.Count;
+    }
+
     /// <inheritdoc />
     public void LogHyperparameters(IReadOnlyDictionary<string, object?> hyperparameters)
     {
         ArgumentNullException.ThrowIfNull(hyperparameters);
         ThrowIfFinished();
+        ThrowIfForeign();
         foreach (var (key, value) in hyperparameters) this.hyperparameters[key] = value;
         HparamsYaml.Write(Path.Combine(LogDir, HparamsYaml.FileName), this.hyperparameters);
     }
@@ -83,11 +96,12 @@ public sealed class CsvLogger : IExperimentLogger
     /// <inheritdoc />
     public void Flush()
     {
-        if (pending.Count == 0) return;
+        if (pending.Count == 0 && !rewrite) return;
+        ThrowIfForeign();
         var newKeys = pending.SelectMany(r => r.Keys).Distinct().Where(k => !keys.Contains(k)).ToList();
         keys.AddRange(newKeys);
         keys.Sort(StringComparer.Ordinal);
-        if (newKeys.Count > 0 || !File.Exists(MetricsFile))
+        if (newKeys.Count > 0 || rewrite || !File.Exists(MetricsFile))
         {
             // The header changes: write the whole file anew under the final name only once it is complete.
             AtomicFile.Write(MetricsFile, stream =>
@@ -105,6 +119,7 @@ public sealed class CsvLogger : IExperimentLogger
         }
         written.AddRange(pending);
         pending.Clear();
+        rewrite = false;
     }
 
     /// <inheritdoc />
@@ -115,8 +130,18 @@ public sealed class CsvLogger : IExperimentLogger
         finished = true;
     }
 
-    /// <summary>Writes what is buffered; a CSV file records no run status, so this is <see cref="Finish"/>.</summary>
-    public void Dispose() => Finish(RunStatus.Success);
+    /// <summary>Writes what is buffered (a CSV file records no run status, so this is <see cref="Finish"/>), except into another run's file, which was refused already.</summary>
+    public void Dispose()
+    {
+        if (foreign) finished = true;
+        else Finish(RunStatus.Success);
+    }
+
+    void ThrowIfForeign()
+    {
+        if (foreign)
+            throw new IOException($"'{MetricsFile}' was written by another run and is left as it is; log to another version or folder, or resume that run.");
+    }
 
     void ThrowIfFinished()
     {

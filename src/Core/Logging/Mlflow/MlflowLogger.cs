@@ -35,7 +35,8 @@ public sealed partial class MlflowLogger : IExperimentLogger
     readonly HashSet<string> renamed = new(StringComparer.Ordinal);
     long retryAt;
     int failures;
-    bool finished;
+    // reopen: a continued run (options.RunId) is set back to RUNNING before anything is logged into it.
+    bool finished, reopen;
 
     /// <summary>Checks the options and the tracking URI; does not contact the server (see <see cref="Connect"/>).</summary>
     /// <exception cref="ArgumentException">No tracking URI is set, or it is not an <c>http(s)://</c> URI.</exception>
@@ -46,6 +47,7 @@ public sealed partial class MlflowLogger : IExperimentLogger
         TrackingUri = ResolveTrackingUri(this.options.TrackingUri);
         client = new MlflowClient(TrackingUri, this.options.RequestTimeout, this.options.MaxAttempts, this.options.InitialBackoff);
         log = (this.options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<MlflowLogger>();
+        (RunId, reopen) = (this.options.RunId, this.options.RunId is not null);
     }
 
     /// <inheritdoc />
@@ -163,7 +165,7 @@ public sealed partial class MlflowLogger : IExperimentLogger
     /// <summary>Delivers the buffer in batches within MLflow's limits; false when the server could not be reached.</summary>
     bool Send(bool force)
     {
-        if (PendingCount == 0 && RunId is not null) return true;
+        if (PendingCount == 0 && RunId is not null && !reopen) return true;
         if (!force && Stopwatch.GetTimestamp() < retryAt) return false;
         if (EnsureRun() is { } failure) return Unavailable(failure.Endpoint, failure.Response);
         while (PendingCount > 0)
@@ -222,7 +224,18 @@ public sealed partial class MlflowLogger : IExperimentLogger
     /// <summary>Makes sure the experiment and the run exist; returns the failed step, or null.</summary>
     (string Endpoint, MlflowResponse Response, string Message)? EnsureRun()
     {
-        if (RunId is not null) return null;
+        if (RunId is not null && !reopen) return null;
+        if (reopen)
+        {
+            var update = client.Post("runs/update", w =>
+            {
+                w.WriteString("run_id", RunId);
+                w.WriteString("status", "RUNNING");
+            });
+            if (update.Outcome != MlflowOutcome.Ok) return Failed("runs/update", update);
+            reopen = false;
+            return null;
+        }
         if (ExperimentId is null)
         {
             var found = client.Get("experiments/get-by-name", "experiment_name=" + Uri.EscapeDataString(options.ExperimentName));

@@ -14,6 +14,12 @@ public sealed class MlflowLoggerOptions
     /// <summary>The experiment to log under; created when missing (default <c>lightning_logs</c>, as Lightning).</summary>
     public string ExperimentName { get; set; } = "lightning_logs";
 
+    /// <summary>
+    /// An existing run to continue (Lightning's <c>MLFlowLogger(run_id=...)</c>), e.g. when a fit resumes from a
+    /// checkpoint: it is set back to RUNNING and logged into instead of creating a new run; null creates one.
+    /// </summary>
+    public string? RunId { get; set; }
+
     /// <summary>The run's display name; null lets the server pick one.</summary>
     public string? RunName { get; set; }
 

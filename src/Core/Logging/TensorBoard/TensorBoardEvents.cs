@@ -20,6 +20,17 @@ internal static class TensorBoardEvents
     public static byte[] Version(double wallTime) =>
         new ProtoWriter().Double(1, wallTime).String(3, FileVersion).ToArray();
 
+    /// <summary>
+    /// What <c>SummaryWriter(purge_step=step)</c> writes first: a <c>file_version</c> event and a
+    /// <c>SessionLog{START}</c> at <paramref name="step"/>, on which TensorBoard discards the events of earlier files
+    /// with that step or a later one (orphans of an interrupted run). Event.session_log = 7, SessionLog.status = 1 (START = 1).
+    /// </summary>
+    public static IEnumerable<byte[]> Purge(double wallTime, long step) =>
+    [
+        new ProtoWriter().Double(1, wallTime).Int64(2, step).String(3, FileVersion).ToArray(),
+        new ProtoWriter().Double(1, wallTime).Int64(2, step).Message(7, log => log.Int64(1, 1)).ToArray(),
+    ];
+
     /// <summary>A scalar as <c>add_scalar</c> writes it: <c>Summary.Value{tag, simple_value}</c>.</summary>
     public static byte[] Scalar(double wallTime, long step, string tag, float value) =>
         Event(wallTime, step, v => v.String(1, tag).Float(2, value));

@@ -56,6 +56,13 @@ public sealed class TensorBoardLogger : IExperimentLogger
         sessionStarted = true;
     }
 
+    /// <summary>Writes a purge marker for the steps after <paramref name="step"/>, as <c>SummaryWriter(purge_step=step + 1)</c>, so that TensorBoard drops the interrupted run's later events.</summary>
+    public void Resume(long step)
+    {
+        ThrowIfFinished();
+        foreach (var record in TensorBoardEvents.Purge(EventFileWriter.WallTime(), step + 1)) writer.Write(record);
+    }
+
     /// <inheritdoc />
     public void LogMetrics(IReadOnlyDictionary<string, double> metrics, long step)
     {
