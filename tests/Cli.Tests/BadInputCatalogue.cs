@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
+using Unified.Core.Runs;
 using Unified.Core.Tests;
 using Xunit;
 
@@ -52,6 +53,8 @@ public sealed class BadInputCatalogue : IDisposable
         Write("damaged-images-idx3-ubyte.gz", [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, .. good.Take(40)]);
         Write("damaged-labels-idx1-ubyte.gz", IdxFixture.Bytes([1], [0]));
 
+        File.CreateSymbolicLink(Path.Combine(Root, "zero-images-idx3-ubyte"), "/dev/zero");
+        Write("zero-labels-idx1-ubyte", IdxFixture.Bytes([1], [0]));
         byte[] checkpoint = File.ReadAllBytes(Checkpoint);
         checkpoint[^100] ^= 0xFF;
         Write("flipped.ckpt", checkpoint);
@@ -64,9 +67,9 @@ public sealed class BadInputCatalogue : IDisposable
     /// <summary>The run folder's files by name → SHA-256 and modification time, as made.</summary>
     public IReadOnlyDictionary<string, string> Snapshot { get; }
 
-    /// <summary>The files of <paramref name="folder"/> by name → SHA-256 and modification time.</summary>
+    /// <summary>The files of <paramref name="folder"/> by name → SHA-256 and modification time (the lock aside: a live run holds it).</summary>
     public static IReadOnlyDictionary<string, string> Hashes(string folder) =>
-        Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal).ToDictionary(f => Path.GetFileName(f),
+        Directory.EnumerateFiles(folder).Where(f => Path.GetFileName(f) != RunFolder.LockFileName).Order(StringComparer.Ordinal).ToDictionary(f => Path.GetFileName(f),
             f => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(f))) + "@" + File.GetLastWriteTimeUtc(f).Ticks);
 
     /// <summary>The path of a catalogue file.</summary>

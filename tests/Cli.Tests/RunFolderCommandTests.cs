@@ -39,6 +39,7 @@ public sealed class RunFolderCommandTests : IDisposable
                 Assert.False(child.HasExited, child.Error);
                 await Task.Delay(20);
             }
+            await Task.Delay(600); // a few of epoch 2's steps (its saves take 200 ms each)
             child.Signal(2);
             Assert.Equal(ExitCodes.Interrupted, child.WaitForExit(TimeSpan.FromMinutes(1)));
         }
@@ -60,9 +61,9 @@ public sealed class RunFolderCommandTests : IDisposable
     public async Task ASecondProcessOnALiveRunFolder_IsRefused_AndTheLockDiesWithTheFirst()
     {
         string runDir = Path.Combine(temp, "busy");
-        using (var first = ChildFit.Start(["fit", "--threads", "1", "--epochs", "30", "--run-dir", runDir], SlowSaves))
+        using (var first = ChildFit.Start(["fit", "--threads", "1", "--epochs", "30", "--ckpt-every-n-steps", "5", "--run-dir", runDir], SlowSaves))
         {
-            for (int i = 0; i < 1500 && !File.Exists(Path.Combine(runDir, "config.json")); i++)
+            for (int i = 0; i < 1500 && !File.Exists(Path.Combine(runDir, "last.ckpt")); i++)
             {
                 Assert.False(first.HasExited, first.Error);
                 await Task.Delay(20);
@@ -88,6 +89,7 @@ public sealed class RunFolderCommandTests : IDisposable
         // Opening a FIFO blocks until someone writes to it: a fit waiting there runs no step that could stop it.
         string fifo = Path.Combine(temp, $"fifo{signal}-images-idx3-ubyte");
         using (var mkfifo = Process.Start("mkfifo", [fifo])) mkfifo.WaitForExit();
+        File.WriteAllBytes(fifo.Replace("images-idx3", "labels-idx1"), [0, 0, 8, 1, 0, 0, 0, 1, 0]);
         using var child = ChildFit.Start(["fit", "--data", fifo, "--run-dir", Path.Combine(temp, $"never{signal}")]);
         Thread.Sleep(TimeSpan.FromSeconds(3)); // start-up: the runtime installs the handlers before the data is opened
 

@@ -46,7 +46,7 @@ public static class FitRunner
             ImageSize = DigitsModels.ImageSize,
         });
         if (settings.BatchSize > data.Train.SampleCount && launch.Rank == 0)
-            Warnings.Warn($"--batch-size {settings.BatchSize} is larger than the {data.Train.SampleCount} training samples: every epoch is a single step.");
+            error?.WriteLine($"warning: --batch-size {settings.BatchSize} is larger than the {data.Train.SampleCount} training samples: every epoch is a single step.");
         Seed.Everything(settings.Seed);
         using var module = new ClassificationModule(DigitsModels.Create(settings.Model), settings.LearningRate);
         AddHyperparameters(module, settings, launch.IsMpiLaunch ? launch.WorldSize : 1);

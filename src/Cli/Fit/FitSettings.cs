@@ -79,7 +79,8 @@ public sealed record FitSettings
         Require(Core.Numerics.PrecisionPlugins.Names.Contains(Precision), $"--precision '{Precision}' is not known; use one of: {string.Join(", ", Core.Numerics.PrecisionPlugins.Names)}.");
         Require(Epochs >= 1, $"--epochs must be a positive integer; got {Epochs}.");
         Require(BatchSize >= 1, $"--batch-size must be a positive integer; got {BatchSize}.");
-        Require(LearningRate > 0 && double.IsFinite(LearningRate), $"--lr must be a positive number; got {LearningRate}.");
+        // The optimisers compute in float32: lr / (1 - beta1) overflowed it for 1e38.
+        Require(LearningRate > 0 && LearningRate <= 1e30, $"--lr must be a positive number up to 1e+30; got {LearningRate}.");
         Require(Threads is null or >= 1, $"--threads must be a positive integer; got {Threads}.");
         Require(Devices is null or >= 1, $"--devices must be a positive integer; got {Devices}.");
         Require(Accumulate >= 1, $"--accumulate must be a positive integer; got {Accumulate}.");
