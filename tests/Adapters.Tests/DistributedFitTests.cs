@@ -53,7 +53,10 @@ public sealed partial class DistributedFitTests
                 {
                     using var ddp = Tensor.load(Path.Combine(directory.Path, $"{framework}-rank{rank}.pt"));
                     double difference = (ddp - expected).abs().max().item<double>();
-                    Assert.True(difference <= 1e-5, $"{framework} rank {rank}: DDP weights differ from one process with batch 64 by {difference:E3}");
+                    // oneDNN's convolutions sum batch 64 in another order than two batches of 32 on some CPUs (3.3e-5 seen on an
+                    // AVX-512 host); the equality with Lightning's DDP weights below is exact.
+                    double bound = model == "cnn" ? 1e-4 : 1e-5;
+                    Assert.True(difference <= bound, $"{framework} rank {rank}: DDP weights differ from one process with batch 64 by {difference:E3}");
                     Assert.True(ddp.equal(lightning).all().item<bool>(), $"{framework} rank {rank} differs from Lightning's DDP weights");
                 }
             }

@@ -57,10 +57,15 @@ public sealed class RunFolderTests : IDisposable
         }
         finally
         {
-            holder.Kill();
+            holder.Kill(entireProcessTree: true); // flock's child (sleep) holds the descriptor too
             holder.WaitForExit();
         }
-        using var claimed = RunFolder.ClaimExisting(run); // the OS released the dead process's lock
+        // The OS releases a dead process's lock (its child, killed with it, may take a moment to be reaped).
+        Assert.True(SpinWait.SpinUntil(() =>
+        {
+            try { RunFolder.ClaimExisting(run).Dispose(); return true; }
+            catch (RunFolderInUseException) { return false; }
+        }, TimeSpan.FromSeconds(20)), "the lock outlived the process that held it");
     }
 
     [Fact]

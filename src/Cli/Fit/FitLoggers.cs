@@ -33,6 +33,21 @@ public static class FitLoggers
         }
     }
 
+    /// <summary>Checks, before the run folder is claimed, that <c>--logger mlflow</c> has a usable tracking URI.</summary>
+    /// <exception cref="UsageException">The URI is missing or not http(s).</exception>
+    public static void CheckMlflow(FitSettings settings)
+    {
+        if (!settings.Loggers.Contains("mlflow")) return;
+        try
+        {
+            MlflowLogger.ResolveTrackingUri(null);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"--logger mlflow: {e.Message.Split(" (Parameter", 2)[0]}");
+        }
+    }
+
     /// <summary>The file in the run folder that names the MLflow run, so that a resume continues it.</summary>
     public const string MlflowRunFile = "mlflow.json";
 

@@ -51,6 +51,7 @@ public static class FitRunner
         using var module = new ClassificationModule(DigitsModels.Create(settings.Model), settings.LearningRate);
         AddHyperparameters(module, settings, launch.IsMpiLaunch ? launch.WorldSize : 1);
         if (settings.Resume is { } resume) CheckResume(resume, module);
+        FitLoggers.CheckMlflow(settings);
 
         // Disposed (a collective) only on success: after a failure, a rank must exit without waiting for the others.
         var group = ProcessGroups.FromEnvironment();

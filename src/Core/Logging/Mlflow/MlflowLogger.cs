@@ -303,7 +303,9 @@ public sealed partial class MlflowLogger : IExperimentLogger
         return clean;
     }
 
-    static Uri ResolveTrackingUri(string? configured)
+    /// <summary>The tracking URI from <paramref name="configured"/>, else <c>MLFLOW_TRACKING_URI</c>; checks it without contacting the server.</summary>
+    /// <exception cref="ArgumentException">No URI is set, or it is not an <c>http(s)://</c> URI.</exception>
+    public static Uri ResolveTrackingUri(string? configured)
     {
         string? text = string.IsNullOrWhiteSpace(configured) ? Environment.GetEnvironmentVariable(MlflowLoggerOptions.TrackingUriVariable) : configured;
         if (string.IsNullOrWhiteSpace(text))
