@@ -43,6 +43,33 @@ public sealed class HandlerTests : IDisposable
     }
 
     [Fact]
+    public void ConcatAndWarmup_SwitchSchedulersAfterTheirDurations_AndRestoreTheirState()
+    {
+        var sgd = Sgd();
+        var warm = ConcatScheduler.CreateLrSchedulerWithWarmup(sgd, new LinearCyclicalScheduler(sgd, "lr", 0.1, 0.0, 4), warmupStartValue: 0, warmupDuration: 3);
+        var engine = new Engine((_, _) => null);
+        var values = new List<double>();
+        for (int i = 0; i < 7; i++)
+        {
+            warm.Handle(engine);
+            values.Add(Math.Round(sgd.ParamGroups.First().LearningRate, 4));
+        }
+        Assert.Equal([0.0, 0.05, 0.1, 0.1, 0.05, 0.0, 0.05], values);
+
+        var other = optim.SGD([nn.Parameter(zeros(1))], 0.1);
+        var copy = ConcatScheduler.CreateLrSchedulerWithWarmup(other, new LinearCyclicalScheduler(other, "lr", 0.1, 0.0, 4), warmupStartValue: 0, warmupDuration: 3);
+        copy.LoadStateDict(warm.StateDict());
+        warm.Handle(engine);
+        copy.Handle(engine);
+        Assert.Equal(sgd.ParamGroups.First().LearningRate, other.ParamGroups.First().LearningRate);
+
+        var stepped = optim.SGD([nn.Parameter(zeros(1))], 1.0);
+        var lr = new LRScheduler(optim.lr_scheduler.StepLR(stepped, step_size: 2, gamma: 0.5));
+        for (int i = 0; i < 4; i++) lr.Handle(engine);
+        Assert.Equal(0.25, stepped.ParamGroups.First().LearningRate, 12);
+    }
+
+    [Fact]
     public void EarlyStopping_TerminatesAfterPatienceCallsWithoutImprovement()
     {
         // early_stopping.py: improvement means score > best + min_delta.
