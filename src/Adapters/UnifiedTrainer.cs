@@ -111,28 +111,36 @@ public sealed class UnifiedTrainer
         if (options.OnStep is { } onStep)
             trainer.On(Events.IterationCompleted, e => onStep(new StepReport(
                 e.State.Epoch - 1, e.State.EpochIteration - 1, perEpoch, (TorchSharp.torch.Tensor)e.State.Output!, e.State.Batch!.Size)));
-        // Ignite's idiom for max_steps: terminate after the iteration that reaches it (the epoch still completes).
-        if (options.MaxSteps is long maxSteps)
-            trainer.On(Events.IterationCompleted, e => { if (kernel.GlobalStep >= maxSteps) e.Terminate(); });
-        trainer.On(Events.EpochCompleted, e =>
+        void EpochEnd(Engine e)
         {
-            var metrics = new Dictionary<string, double>(e.State.Metrics);
+            var metrics = e.State.ScalarMetrics();
             if (options.Validate && data.Validation is { } validation)
             {
                 var evaluator = Supervised.CreateEvaluator(module, options.Accelerator, group);
                 // Into the trainer's state too, where its loggers read the epoch's metrics. Under ddp every rank
                 // evaluates its shard to the end: a rank stopping alone would leave the others in the reduction.
-                foreach (var (name, value) in evaluator.Run(validation, cancellationToken: group is null ? cancellationToken : default).Metrics)
-                    metrics[name] = e.State.Metrics[name] = value;
+                foreach (var (name, value) in evaluator.Run(validation, cancellationToken: group is null ? cancellationToken : default).ScalarMetrics())
+                    e.State.Metrics[name] = metrics[name] = value;
             }
             var result = new EpochResult(e.State.Epoch - 1, kernel.GlobalStep, metrics);
             history.Add(result);
             options.OnEpoch?.Invoke(result);
-        });
+        }
+        trainer.On(Events.EpochCompleted, EpochEnd);
+        if (options.MaxSteps is long maxSteps)
+        {
+            // Ignite's idiom for max_steps: terminate once they are reached. Ignite 0.5's Terminate skips the epoch's
+            // EpochCompleted, so the loop position stays inside the epoch (a resume continues there) and the
+            // epoch-interval scheduler is not stepped; the epoch's visible end (validation, report, last.ckpt) runs
+            // at Terminate instead, as the Lightning path does. On an epoch's last batch the whole epoch end runs first.
+            trainer.On(Events.IterationCompleted.Filter((e, _) => kernel.GlobalStep >= maxSteps && e.State.EpochIteration < e.State.EpochLength), e => e.Terminate());
+            trainer.On(Events.EpochCompleted, e => { if (kernel.GlobalStep >= maxSteps) e.Terminate(); });
+            trainer.On(Events.Terminate, e => { if (MidEpoch(e)) EpochEnd(e); });
+        }
         if (options.CheckpointDir is { } dir) AttachCheckpoints(trainer, toSave, kernel, dir, group?.Rank ?? 0);
         if (options.ResumeFrom is { } path) Checkpoint.LoadObjects(toSave.Parts, path);
         // A resumed run whose last epoch already ran has nothing left to do: skip Run, which would start over.
-        if (!(options.ResumeFrom is not null && (trainer.State.Epoch >= options.MaxEpochs && trainer.State.Iteration == (long)trainer.State.Epoch * perEpoch
+        if (!(options.ResumeFrom is not null && (trainer.State.Epoch >= options.MaxEpochs && trainer.State.EpochIteration == 0
             || options.MaxSteps is long m && kernel.GlobalStep >= m)))
         {
             if (group is null) trainer.Run(data.Train, options.MaxEpochs, cancellationToken);
@@ -161,7 +169,11 @@ public sealed class UnifiedTrainer
             });
         }
         trainer.On(Events.EpochCompleted | Events.Interrupt, _ => toSave.Save(last));
+        trainer.On(Events.Terminate, e => { if (MidEpoch(e)) toSave.Save(last); });
     }
+
+    // Terminated before the epoch's last batch: its EpochCompleted did not run.
+    static bool MidEpoch(Engine e) => e.State.EpochIteration < e.State.EpochLength;
 
     sealed class ReportingCallback(UnifiedTrainerOptions options) : Callback
     {

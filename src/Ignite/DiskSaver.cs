@@ -3,19 +3,28 @@ using Unified.Core.Checkpointing;
 namespace Unified.Ignite;
 
 /// <summary>
-/// Where <see cref="Checkpoint"/> writes, as Ignite's <c>DiskSaver</c>: a folder, written atomically (temporary file in
-/// the same folder, flushed, renamed, folder flushed), removed only after the new file is durable.
+/// Where <see cref="Checkpoint"/> writes, as Ignite's <c>DiskSaver(dirname, create_dir, require_empty)</c>: a folder,
+/// always written atomically (temporary file in the same folder, flushed, renamed, folder flushed).
 /// </summary>
 public sealed class DiskSaver
 {
-    /// <summary>Saves into <paramref name="dirname"/>, creating it; with <paramref name="requireEmpty"/>, refuses a folder that already holds checkpoints.</summary>
+    /// <summary>Saves into <paramref name="dirname"/>.</summary>
+    /// <param name="dirname">The folder.</param>
+    /// <param name="createDir">Create the folder if missing (default); false requires it to exist.</param>
+    /// <param name="requireEmpty">Refuse a folder that already holds checkpoint files (default, as Ignite), so that another run's files are not mixed in or pruned.</param>
     /// <exception cref="InvalidOperationException"><paramref name="requireEmpty"/> and the folder holds <c>.ckpt</c> files.</exception>
-    public DiskSaver(string dirname, bool requireEmpty = false)
+    /// <exception cref="DirectoryNotFoundException">The folder is missing and <paramref name="createDir"/> is false.</exception>
+    public DiskSaver(string dirname, bool createDir = true, bool requireEmpty = true)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(dirname);
-        Directory = System.IO.Directory.CreateDirectory(dirname).FullName;
-        if (requireEmpty && System.IO.Directory.EnumerateFiles(Directory, "*.ckpt").Any())
-            throw new InvalidOperationException($"Folder '{Directory}' already holds checkpoints; pass requireEmpty: false to add to them, or choose another folder.");
+        string full = Path.GetFullPath(dirname);
+        if (!createDir && !System.IO.Directory.Exists(full))
+            throw new DirectoryNotFoundException($"Checkpoint folder '{full}' does not exist; create it or pass createDir: true.");
+        Directory = System.IO.Directory.CreateDirectory(full).FullName;
+        var foreign = System.IO.Directory.EnumerateFiles(Directory, "*.ckpt").Select(Path.GetFileName).Take(3).ToList();
+        if (requireEmpty && foreign.Count > 0)
+            throw new InvalidOperationException($"Checkpoint folder '{Directory}' already holds checkpoint files ({string.Join(", ", foreign)}); " +
+                "choose an empty folder, or pass requireEmpty: false to save beside them.");
         AtomicFile.RemoveStaleTemporaries(Directory);
     }
 

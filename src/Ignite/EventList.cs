@@ -1,6 +1,6 @@
 namespace Unified.Ignite;
 
-/// <summary>Several events that share handlers, made with <c>|</c>.</summary>
+/// <summary>Several events that share handlers, made with <c>|</c> (Ignite's <c>EventsList</c>).</summary>
 public sealed class EventList(IReadOnlyList<Event> events)
 {
     /// <summary>The events in the list.</summary>

@@ -29,9 +29,11 @@ public static class LoggerHandlers
         return engine.On(evt, e =>
         {
             var values = new Dictionary<string, double>(StringComparer.Ordinal);
-            var metrics = handler.AllMetrics ? e.State.Metrics.Keys.ToList() : handler.MetricNames;
+            // Loggers record numbers: non-scalar metrics (confusion matrices, per-class dictionaries) are left out.
+            var scalars = e.State.ScalarMetrics();
+            var metrics = handler.AllMetrics ? scalars.Keys.ToList() : handler.MetricNames;
             foreach (string name in metrics)
-                if (e.State.Metrics.TryGetValue(name, out double value)) values[prefix + name] = value;
+                if (scalars.TryGetValue(name, out double value)) values[prefix + name] = value;
             if (handler.OutputTransform is { } transform)
                 foreach (var (name, value) in transform(e.State.Output)) values[prefix + name] = value;
             if (values.Count == 0) return;

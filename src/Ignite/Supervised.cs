@@ -52,29 +52,41 @@ public static class Supervised
         {
             if (finishedEpoch is not int epoch) return;
             finishedEpoch = null;
-            recorder?.EpochCompleted(new EpochResult(epoch, kernel.GlobalStep, new Dictionary<string, double>(e.State.Metrics, StringComparer.Ordinal)));
+            recorder?.EpochCompleted(new EpochResult(epoch, kernel.GlobalStep, e.State.ScalarMetrics()));
         }
         engine.On(Events.Started, e =>
         {
             recorder = new FitRecorder(recording);
-            recorder.FitStarted(module, kernel, e.State.MaxEpochs, e.State.EpochLength);
+            recorder.FitStarted(module, kernel, e.State.MaxEpochs ?? 0, e.State.EpochLength ?? 0);
         });
+        bool epochOpen = false;
         engine.On(Events.EpochStarted, e =>
         {
             RecordFinishedEpoch(e);
             // A run resumed mid-epoch keeps the running means restored from the checkpoint.
-            if (e.State.Iteration == (long)(e.State.Epoch - 1) * e.State.EpochLength) module.Logged.Reset();
+            if (e.State.EpochIteration == 0) module.Logged.Reset();
             module.Network.train();
             recorder?.EpochStarted(e.State.Epoch - 1);
+            epochOpen = true;
         });
         engine.On(Events.EpochCompleted, e =>
         {
+            epochOpen = false;
             kernel.EpochEnd(e.State.Epoch - 1);
             CopyLogged(module, e, strategy?.Group);
             finishedEpoch = e.State.Epoch - 1;
         });
+        // Terminated inside an epoch (e.g. at max steps): that epoch's means are still recorded, but its EpochCompleted
+        // (the epoch-interval scheduler step) does not run, so that a resume continues inside the epoch exactly.
+        engine.On(Events.Terminate, e =>
+        {
+            if (!epochOpen) return;
+            epochOpen = false;
+            CopyLogged(module, e, strategy?.Group);
+            finishedEpoch = e.State.Epoch - 1;
+        });
         if (strategy is { Group.WorldSize: > 1 })
-            engine.On(Events.Started, e => strategy.EnsureSameOnAllRanks(e.State.EpochLength, "training batches per epoch"));
+            engine.On(Events.Started, e => strategy.EnsureSameOnAllRanks(e.State.EpochLength ?? 0, "training batches per epoch"));
         engine.OnRunEnd(failure =>
         {
             kernel.Finish();
@@ -132,8 +144,12 @@ public static class Supervised
             EvaluationStep.Run(module, onDevice, engine.State.EpochIteration - 1);
             return null;
         });
+        // The module's running means belong to the trainer: an evaluation run from its handlers (at epoch end, or every
+        // N iterations) must not replace the epoch's training means, which a mid-epoch checkpoint saves.
+        Unified.Core.State.StateDict? training = null;
         engine.On(Events.Started, _ =>
         {
+            training = Copy(module.Logged.StateDict());
             module.Logged.Reset();
             module.Network.eval();
         });
@@ -141,6 +157,13 @@ public static class Supervised
         {
             CopyLogged(module, e, processGroup);
             module.Network.train();
+        });
+        engine.OnRunEnd(() =>
+        {
+            if (training is null) return;
+            module.Logged.LoadStateDict(training);
+            foreach (var tensor in training.Tensors.Values) tensor.Dispose();
+            training = null;
         });
         TraceAsValidation(engine);
         return engine;
@@ -185,6 +208,14 @@ public static class Supervised
             span?.Dispose();
             span = null;
         });
+    }
+
+    static Unified.Core.State.StateDict Copy(Unified.Core.State.StateDict state)
+    {
+        var copy = new Unified.Core.State.StateDict();
+        foreach (var (key, tensor) in state.Tensors) copy.Tensors[key] = tensor.clone().DetachFromDisposeScope();
+        foreach (var (key, value) in state.Values) copy.Values[key] = value?.DeepClone();
+        return copy;
     }
 
     static void CopyLogged(ITrainingModule module, Engine engine, IProcessGroup? group)

@@ -64,7 +64,7 @@ public sealed partial class DistributedFitTests
             // Validation under DDP (each rank 1000 of the 2000 samples, reduced) equals one process validating the same weights.
             using var evaluated = new ClassificationModule(DigitsModels.Create(model), 1e-3);
             Load(evaluated.Network, lightning);
-            var metrics = Supervised.CreateEvaluator(evaluated, "cpu").Run(data.Validation!).Metrics;
+            var metrics = Supervised.CreateEvaluator(evaluated, "cpu").Run(data.Validation!).ScalarMetrics();
             foreach (string framework in Frameworks.Names)
             {
                 double reported = double.Parse(lines[(framework, 0)].Groups["accuracy"].Value, CultureInfo.InvariantCulture);
@@ -78,7 +78,7 @@ public sealed partial class DistributedFitTests
             using var fresh = DigitsModels.Create(model);
             using var accuracy = new Unified.Core.Metrics.Accuracy();
             double whole = Supervised.CreateEvaluator(fresh, new Dictionary<string, Unified.Core.Metrics.Metric> { ["accuracy"] = accuracy }, "cpu")
-                .Run(data.Validation!).Metrics["accuracy"];
+                .Run(data.Validation!).Metric("accuracy");
             var evaluators = EvaluatorLine().Matches(run.Output);
             Assert.Equal(2, evaluators.Count);
             Assert.Equal(2000, evaluators.Sum(m => int.Parse(m.Groups["samples"].Value)));

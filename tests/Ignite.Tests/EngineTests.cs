@@ -100,8 +100,9 @@ public sealed class EngineTests
     }
 
     [Fact]
-    public void Run_Again_StartsFromFreshCounters()
+    public void Run_AgainAfterTheRunIsDone_StartsFromFreshCounters()
     {
+        // ignite/engine/engine.py Engine.run: a done state is replaced; tests/ignite/engine/test_engine.py test_engine_run_resume.
         using var data = CountingData.Loader(samples: 4, batchSize: 2);
         var engine = new Engine((_, _) => null);
         engine.On(Events.Completed, e => e.State.Metrics["x"] = 1);
@@ -109,27 +110,33 @@ public sealed class EngineTests
 
         var starts = new List<(int, long)>();
         engine.On(Events.Started, e => starts.Add((e.State.Epoch, e.State.Iteration)));
-        var state = engine.Run(data, maxEpochs: 1);
-
+        var state = engine.Run(data, maxEpochs: 3);
         Assert.Equal(new[] { (0, 0L) }, starts);
-        Assert.Equal((1, 2L), (state.Epoch, state.Iteration));
+        Assert.Equal((3, 6L), (state.Epoch, state.Iteration));
+
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => engine.Run(data, maxEpochs: 1));
+        Assert.Contains("State.MaxEpochs = null", e.Message);
+        engine.State.MaxEpochs = null;
+        Assert.Equal((1, 2L), (engine.Run(data, maxEpochs: 1).Epoch, engine.State.Iteration));
     }
 
     [Fact]
-    public void Terminate_StopsAfterTheCurrentIteration_AndStillCompletes()
+    public void Terminate_StopsAfterTheCurrentIteration_FiresTerminateThenCompleted_NotEpochCompleted()
     {
+        // ignite/engine/engine.py terminate(): "Terminating event, TERMINATE, COMPLETED"; test_engine.py test_terminate_events_sequence.
         using var data = CountingData.Loader(samples: 10, batchSize: 2);
         int processed = 0;
         var engine = new Engine((_, _) => ++processed);
         engine.On(Events.IterationCompleted.Once(2), e => e.Terminate());
         var log = RecordAll(engine);
+        engine.On(Events.Terminate, e => log.Add($"Terminate({e.State.Epoch},{e.State.Iteration})"));
 
         var state = engine.Run(data, maxEpochs: 3);
 
         Assert.Equal(2, processed);
         Assert.Equal((1, 2L), (state.Epoch, state.Iteration));
-        Assert.Equal(new[] { "EpochCompleted(1,2)", "Completed(1,2)" }, log[^2..]);
-        Assert.Single(log, l => l.StartsWith("EpochCompleted", StringComparison.Ordinal));
+        Assert.Equal(new[] { "IterationCompleted(1,2)", "Terminate(1,2)", "Completed(1,2)" }, log[^3..]);
+        Assert.DoesNotContain(log, l => l.StartsWith("EpochCompleted", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -145,8 +152,10 @@ public sealed class EngineTests
     }
 
     [Fact]
-    public void ExceptionRaisedHandler_ReceivesTheExceptionAndStopsItsPropagation()
+    public void ExceptionRaisedHandler_ForAnIterationsException_EndsThatEpochAndTheRunGoesOn()
     {
+        // ignite/engine/engine.py _run_once_on_dataset_as_gen handles it and returns: EPOCH_COMPLETED fires and the next
+        // epoch runs (tests/ignite/engine/test_engine.py test_run_handles_process_function_exception).
         using var data = CountingData.Loader(samples: 10, batchSize: 2);
         var failure = new InvalidOperationException("bad batch");
         var engine = new Engine((e, _) => e.State.Iteration == 3 ? throw failure : null);
@@ -157,8 +166,9 @@ public sealed class EngineTests
         var state = engine.Run(data, maxEpochs: 2);
 
         Assert.Same(failure, Assert.Single(received));
-        Assert.Equal(3, state.Iteration);
-        Assert.DoesNotContain(log, l => l.StartsWith("Completed", StringComparison.Ordinal));
+        Assert.Equal(8, state.Iteration);
+        Assert.Contains("EpochCompleted(1,3)", log);
+        Assert.Equal("Completed(2,8)", log[^1]);
         Assert.Null(state.Batch);
     }
 

@@ -71,18 +71,22 @@ public sealed class EventFilterTests
     }
 
     [Fact]
-    public void FilterOnStartedOrCompleted_SeesCountOne()
+    public void FilterOnStartedOrCompleted_SeesTheEpoch()
     {
-        Assert.Equal(new long[] { 2 }, FiredAt(Events.Completed.Once(1)));
-        Assert.Empty(FiredAt(Events.Started.Once(2)));
+        // ignite/engine/events.py State.event_to_attr maps STARTED and COMPLETED to "epoch".
+        Assert.Equal(new long[] { 2 }, FiredAt(Events.Completed.Once(2)));
+        Assert.Empty(FiredAt(Events.Completed.Once(1)));
+        Assert.Empty(FiredAt(Events.Started.Once(1)));
     }
 
     [Fact]
     public void ChainingTwoFilters_Throws()
     {
-        var e = Assert.Throws<InvalidOperationException>(() => Events.IterationCompleted.Every(2).Once(4));
-        Assert.Contains("already has a filter", e.Message);
-        Assert.Throws<InvalidOperationException>(() => Events.EpochCompleted.Filter((_, _) => true).After(1));
+        // ignite/engine/events.py CallableEventWithFilter.__call__: once, a custom filter, and every/before/after exclude each other.
+        var e = Assert.Throws<ArgumentException>(() => Events.IterationCompleted.Every(2).Once(4));
+        Assert.Contains("already has every=2", e.Message);
+        Assert.Throws<ArgumentException>(() => Events.EpochCompleted.Filter((_, _) => true).After(1));
+        Assert.Throws<ArgumentException>(() => Events.EpochCompleted.Every(2).Every(3));
     }
 
     [Fact]
@@ -100,7 +104,7 @@ public sealed class EventFilterTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Events.IterationCompleted.Every(n));
         Assert.Throws<ArgumentOutOfRangeException>(() => Events.IterationCompleted.Once(n));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Events.IterationCompleted.Before(n));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Events.IterationCompleted.Before(n - 1));
     }
 
     [Fact]

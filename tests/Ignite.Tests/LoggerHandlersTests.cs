@@ -52,7 +52,7 @@ public sealed class LoggerHandlersTests : IDisposable
         var trainer = Supervised.CreateTrainer(module, new SupervisedTrainerOptions { Accelerator = "cpu" });
         var evaluator = Supervised.CreateEvaluator(module, "cpu");
         var accuracies = new List<double>();
-        trainer.On(Events.EpochCompleted, _ => accuracies.Add(evaluator.Run(data.Validation!).Metrics["val_accuracy"]));
+        trainer.On(Events.EpochCompleted, _ => accuracies.Add(evaluator.Run(data.Validation!).Metric("val_accuracy")));
         var csv = Csv("eval");
         csv.AttachOutputHandler(evaluator, Events.Completed, new OutputHandler
         {

@@ -19,7 +19,7 @@ public sealed class MetricAttachmentTests
         using var mse = new Loss((p, y) => nn.functional.mse_loss(p, y));
         mse.Attach(engine, "mse");
         var perEpoch = new List<double>();
-        engine.On(Events.EpochCompleted, e => perEpoch.Add(e.State.Metrics["mse"]));
+        engine.On(Events.EpochCompleted, e => perEpoch.Add(e.State.Metric("mse")));
 
         engine.Run(data, maxEpochs: 2);
 
@@ -36,7 +36,7 @@ public sealed class MetricAttachmentTests
         using var mse = new Loss((p, y) => nn.functional.mse_loss(p, y));
         mse.Attach(engine, "mse");
         var perEpoch = new List<double>();
-        engine.On(Events.EpochCompleted, e => perEpoch.Add(e.State.Metrics["mse"]));
+        engine.On(Events.EpochCompleted, e => perEpoch.Add(e.State.Metric("mse")));
 
         engine.Run(data, maxEpochs: 2);
 
@@ -55,7 +55,7 @@ public sealed class MetricAttachmentTests
 
         var state = engine.Run(data, maxEpochs: 2);
 
-        Assert.Equal(5.0, state.Metrics["mse"], 12);
+        Assert.Equal(5.0, state.Metric("mse"), 12);
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public sealed class MetricAttachmentTests
 
         var state = engine.Run(data);
 
-        Assert.Equal((0 + 1 + 4 + 9) / 4.0, state.Metrics["mse"], 12);
+        Assert.Equal((0 + 1 + 4 + 9) / 4.0, state.Metric("mse"), 12);
     }
 
     [Fact]

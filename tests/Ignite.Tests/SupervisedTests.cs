@@ -25,14 +25,14 @@ public sealed class SupervisedTests
         var validation = new Dictionary<string, double>();
         trainer.On(Events.EpochCompleted, _ =>
         {
-            foreach (var (name, value) in evaluator.Run(data.Validation!).Metrics) validation[name] = value;
+            foreach (var (name, value) in evaluator.Run(data.Validation!).ScalarMetrics()) validation[name] = value;
         });
 
         var state = trainer.Run(data.Train, maxEpochs: 1);
 
         Assert.Equal(125, state.Iteration);
         Assert.Equal(new[] { "train_loss" }, state.Metrics.Keys);
-        Assert.InRange(state.Metrics["train_loss"], 0.1, 1.5);
+        Assert.InRange(state.Metric("train_loss"), 0.1, 1.5);
         Assert.Equal(new[] { "val_accuracy", "val_loss" }, validation.Keys.Order());
         Assert.True(validation["val_accuracy"] > 0.85, $"val_accuracy {validation["val_accuracy"]:F4} <= 0.85");
         Assert.Equal(32, evaluator.State.Iteration);
@@ -144,8 +144,8 @@ public sealed class SupervisedTests
         using var loss = CrossEntropy(logits, targets);
         using var hits = logits.argmax(1).eq(targets).sum();
         Assert.Equal(5, state.Iteration);
-        Assert.Equal(hits.item<long>() / 300.0, state.Metrics["accuracy"], 1e-6);
-        Assert.Equal(loss.item<float>(), state.Metrics["loss"], 1e-6);
+        Assert.Equal(hits.item<long>() / 300.0, state.Metric("accuracy"), 1e-6);
+        Assert.Equal(loss.item<float>(), state.Metric("loss"), 1e-6);
         Assert.True(model.training, "The evaluator must hand the model back in train mode.");
     }
 
@@ -176,8 +176,8 @@ public sealed class SupervisedTests
         using var module = new ClassificationModule(new DigitsMlp(), 1e-3);
         var evaluator = Supervised.CreateEvaluator(module, "cpu");
 
-        var first = new Dictionary<string, double>(evaluator.Run(data.Validation!).Metrics);
-        var second = new Dictionary<string, double>(evaluator.Run(data.Validation!).Metrics);
+        var first = new Dictionary<string, double>(evaluator.Run(data.Validation!).ScalarMetrics());
+        var second = new Dictionary<string, double>(evaluator.Run(data.Validation!).ScalarMetrics());
 
         Assert.Equal(first, second);
         Assert.True(module.Network.training);

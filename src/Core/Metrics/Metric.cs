@@ -23,7 +23,7 @@ namespace Unified.Core.Metrics;
 /// foreach (var (x, y) in batches) accuracy.Update(model.call(x), y);
 /// double value = accuracy.Compute();
 /// </code></example>
-public abstract class Metric : IStateful, IDisposable
+public abstract partial class Metric : IStateful, IDisposable
 {
     const string InvalidStateName = "invalid_inputs";
     readonly List<MetricState> states = [];
