@@ -134,23 +134,29 @@ public sealed class Trainer
                     (loop.BatchesDone, loop.GlobalStep) = (index, kernel.GlobalStep);
                     progress = progress with { BatchIndex = i, GlobalStep = GlobalStep = kernel.GlobalStep };
                     foreach (var callback in options.Callbacks) callback.OnTrainBatchEnd(progress, module, loss, batch.Size);
-                    // Reaching max steps mid-epoch ends the epoch early; its end (scheduler, validation, callbacks) still runs.
                     if (MaxStepsReached(kernel)) break;
                 }
                 if (stop?.Complete() == true) throw new OperationCanceledException(cancellationToken);
-                kernel.EpochEnd(epoch);
+                // Max steps reached mid-epoch: the user still sees the epoch's end (validation, logging, callbacks, so
+                // ModelCheckpoint writes last.ckpt), but the loop records where it stopped and leaves what the epoch's
+                // real end does once (the epoch scheduler, the training means) to a resumed fit (Lightning's
+                // fit_loop steps epoch schedulers only when the epoch's batches are all done).
+                bool complete = index >= batches;
+                if (complete) kernel.EpochEnd(epoch);
+                using var trainingMeans = complete ? null : LoggedSnapshot.Take(module.Logged);
                 using (recorder.BeginValidation(epoch)) Validate(module, data.Validation, device);
 
                 var result = new EpochResult(epoch, kernel.GlobalStep, strategy?.Reduce(module.Logged) ?? module.Logged.Compute());
+                trainingMeans?.Restore(module.Logged);
                 CommunicationSeconds = strategy?.Synchronizer?.CommunicationSeconds ?? 0;
                 history.Add(result);
                 recorder.EpochCompleted(result);
-                (loop.Epoch, loop.BatchesDone, loop.GlobalStep) = (epoch + 1, 0, kernel.GlobalStep);
+                (loop.Epoch, loop.BatchesDone, loop.GlobalStep) = complete ? (epoch + 1, 0, kernel.GlobalStep) : (epoch, index, kernel.GlobalStep);
                 loop.Metrics = result.Metrics;
                 lightning?.OnTrainEpochEnd(result);
                 Each(c => c.OnTrainEpochEnd(progress, module, result));
             }
-            if (history.Count == 0 && loop.Metrics.Count > 0) history.Add(new EpochResult(loop.Epoch - 1, kernel.GlobalStep, loop.Metrics));
+            if (history.Count == 0 && loop.Metrics.Count > 0) history.Add(new EpochResult(loop.BatchesDone > 0 ? loop.Epoch : loop.Epoch - 1, kernel.GlobalStep, loop.Metrics));
             recorder.FitCompleted();
         }
         catch (Exception e)

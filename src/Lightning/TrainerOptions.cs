@@ -12,7 +12,11 @@ public sealed class TrainerOptions
     /// <summary>Training epochs (default 1000, as Lightning's).</summary>
     public int MaxEpochs { get; set; } = 1000;
 
-    /// <summary>Stop after this many optimiser steps (Lightning's <c>max_steps</c>), finishing that epoch's end; null: no limit.</summary>
+    /// <summary>
+    /// Stop after this many optimiser steps (Lightning's <c>max_steps</c>); null: no limit. Stopping mid-epoch still
+    /// validates, logs and calls the epoch-end hooks, but records the position inside the epoch: a fit resumed with more
+    /// steps or epochs continues there and ends as an uninterrupted fit would.
+    /// </summary>
     public long? MaxSteps { get; set; }
 
     /// <summary>Seed applied with <c>Seed.Everything</c> when fitting starts; null leaves the generators as they are.</summary>
