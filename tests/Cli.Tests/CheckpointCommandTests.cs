@@ -79,6 +79,27 @@ public sealed class CheckpointCommandTests : IDisposable
         Assert.Equal(90, resumed.Json().GetProperty("steps").GetInt64());
     }
 
+    [Theory]
+    [InlineData("lightning")]
+    [InlineData("ignite")]
+    public void Fit_StoppedByMaxStepsMidEpoch_ThenResumedToMoreEpochs_EndsWithTheUninterruptedWeights(string framework)
+    {
+        string Sha(CliRun run)
+        {
+            Assert.True(run.ExitCode == 0, run.Error);
+            return run.Json().GetProperty("weights_sha256").GetString()!;
+        }
+        string full = Sha(CliRun.Of("fit", "--framework", framework, "--epochs", "3", "--json", "--run-dir", Path.Combine(temp, "full")));
+        string runDir = Path.Combine(temp, "capped");
+        var capped = CliRun.Of("fit", "--framework", framework, "--epochs", "3", "--max-steps", "200", "--ckpt-every-n-steps", "100", "--json", "--run-dir", runDir);
+        Assert.Equal(200, capped.Json().GetProperty("steps").GetInt64());
+
+        var resumed = CliRun.Of("fit", "--framework", framework, "--epochs", "3", "--json", "--resume", Path.Combine(runDir, "last.ckpt"));
+
+        Assert.Equal(full, Sha(resumed));
+        Assert.Equal(375, resumed.Json().GetProperty("steps").GetInt64());
+    }
+
     [Fact]
     public void Fit_WithAMissingResumeFile_ExitsWithTwoAndSaysWhatToPass()
     {
