@@ -40,6 +40,42 @@ public sealed class FitDevicesTests : IDisposable
     }
 
     [Fact]
+    public void Devices2_WithLabelsOutOfRange_OneRankReportsOneLinePrefixedWithItsRank()
+    {
+        var (images, labels) = Unified.Core.Tests.IdxFixture.WritePair(temp, "bad", count: 100, rows: 28, columns: 28);
+        byte[] bytes = File.ReadAllBytes(labels);
+        bytes[^3] = 10;
+        File.WriteAllBytes(labels, bytes);
+
+        var run = CliRun.Of("fit", "--devices", "2", "--data", images, "--run-dir", Path.Combine(temp, "bad-run"));
+
+        Assert.Equal(1, run.ExitCode);
+        var errors = run.Error.Split('\n').Where(l => l.StartsWith("error:", StringComparison.Ordinal)).ToList();
+        Assert.True(errors.Count == 1, run.Error);
+        Assert.StartsWith("error: rank 0 of 2: ", errors[0]);
+        Assert.Contains("label 10 at sample 97", errors[0]);
+        Assert.False(Directory.Exists(Path.Combine(temp, "bad-run")));
+    }
+
+    [Fact]
+    public void RankEnvironment_WithMallocTuningOff_PassesTheSwitchAndNoMallocSettings()
+    {
+        string? saved = Environment.GetEnvironmentVariable("UNIFIED_MALLOC_TUNING");
+        Environment.SetEnvironmentVariable("UNIFIED_MALLOC_TUNING", "0");
+        try
+        {
+            var environment = MpiLauncher.RankEnvironment();
+            Assert.Equal("0", environment["UNIFIED_MALLOC_TUNING"]);
+            Assert.DoesNotContain(environment.Keys, k => k.StartsWith("MALLOC_", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("UNIFIED_MALLOC_TUNING", saved);
+        }
+        Assert.Contains("MALLOC_MMAP_MAX_", MpiLauncher.RankEnvironment().Keys);
+    }
+
+    [Fact]
     public void Devices3_UnderAnExternalMpirunOfTwo_FailsSayingHowToLaunch()
     {
         var run = MpiRun.Start(2, UnifiedDll, ["fit", "--devices", "3", "--epochs", "1", "--run-dir", Path.Combine(temp, "bad")], TimeSpan.FromSeconds(120));

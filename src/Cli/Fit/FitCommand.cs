@@ -81,7 +81,9 @@ public static class FitCommand
             }
             // SIGTERM, Ctrl+C and SIGUSR1 (what --devices forwards through mpirun) cancel at the next step boundary, after
             // which last.ckpt is saved; under data parallelism every rank stops at the same one.
-            var signals = new StopSignals(error);
+            // Only rank 0 reports a stop: mpirun ends the other ranks with SIGTERM once one has failed.
+            var launch = LaunchEnvironment.Current();
+            var signals = new StopSignals(launch.IsMpiLaunch && launch.Rank != 0 ? TextWriter.Null : error);
             try
             {
                 var report = FitRunner.Run(settings, output, error, signals);
@@ -97,7 +99,7 @@ public static class FitCommand
             {
                 // A rank keeps its handlers until it exits: mpirun may forward the launcher's stop signal after the fit,
                 // whose default action would end the rank with 138 instead of the code it reports.
-                if (!LaunchEnvironment.Current().IsMpiLaunch) signals.Dispose();
+                if (!launch.IsMpiLaunch) signals.Dispose();
             }
         });
         return command;

@@ -62,6 +62,8 @@ public static class MpiLauncher
         yield return "--bind-to";
         yield return "none";
         if (IsRoot()) yield return "--allow-run-as-root";
+        // The ranks report their own failure in one line; mpirun's help text about non-zero exits would bury it.
+        yield return "--quiet";
         foreach (string name in environment.Keys)
         {
             yield return "-x";
