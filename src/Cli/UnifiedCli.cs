@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Unified.Cli.Bench;
+using Unified.Cli.Export;
 using Unified.Cli.Fit;
 
 namespace Unified.Cli;
@@ -14,6 +15,7 @@ public static class UnifiedCli
         {
             FitCommand.Create(output, error, args),
             BenchCommand.Create(output, error),
+            ExportCommand.Create(output),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
