@@ -2,6 +2,7 @@ using System.CommandLine;
 using Unified.Cli.Bench;
 using Unified.Cli.Export;
 using Unified.Cli.Fit;
+using Unified.Cli.Serve;
 
 namespace Unified.Cli;
 
@@ -16,6 +17,7 @@ public static class UnifiedCli
             FitCommand.Create(output, error, args),
             BenchCommand.Create(output, error),
             ExportCommand.Create(output),
+            ServeCommand.Create(output, error),
         };
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
