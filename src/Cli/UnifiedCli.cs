@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Unified.Cli.Bench;
+using Unified.Cli.Export;
 using Unified.Cli.Fit;
+using Unified.Cli.Serve;
 using Unified.Core.Distributed;
 using Unified.Core.Runtime;
 using Unified.Core.Training;
@@ -25,6 +27,8 @@ public static class UnifiedCli
         {
             FitCommand.Create(output, error, args),
             BenchCommand.Create(output, error),
+            ExportCommand.Create(output),
+            ServeCommand.Create(output, error),
         };
         root.Options.Add(verbose);
         var parsed = root.Parse(args);
