@@ -70,6 +70,39 @@ public sealed class HandlerTests : IDisposable
     }
 
     [Fact]
+    public void Checkpoint_FilenamePattern_GreaterOrEqual_IncludeSelf_AndTheSavedCheckpointEvent()
+    {
+        using var data = CountingData.Loader(samples: 6, batchSize: 1);
+        var engine = new Engine((_, _) => null);
+        using var module = new ClassificationModule(new DigitsMlp(), 1e-3);
+        var parts = new Dictionary<string, Core.State.IStateful> { ["model"] = new Core.State.ModuleState(module.Network) };
+        // checkpoint.py: a file is saved when it beats the worst kept one (ties only with greater_or_equal).
+        double[] scores = [1, 3, 1, 2, 2, 0];
+        var handler = new Checkpoint(parts, new DiskSaver(temp.Path), filenamePrefix: "best", scoreFunction: e => scores[e.State.Iteration - 1],
+            scoreName: "acc", nSaved: 2, filenamePattern: "{filename_prefix}-{global_step}-{score_name}{score}.{ext}", includeSelf: true);
+        handler.Attach(engine, Events.IterationCompleted);
+        var savedAt = new List<long>();
+        engine.On(Checkpoint.SavedCheckpoint.Every(2), e => savedAt.Add(e.State.Iteration));
+
+        engine.Run(data);
+
+        Assert.Equal(["best-2-acc3.0000.ckpt", "best-4-acc2.0000.ckpt"], handler.Kept.Select(k => Path.GetFileName(k.Path)));
+        Assert.Equal(["best-2-acc3.0000.ckpt", "best-4-acc2.0000.ckpt"], temp.FileNames());
+        // Saved at iterations 1, 2 and 4: the second save is at 2.
+        Assert.Equal([2L], savedAt);
+        using var contents = CheckpointFile.Load(handler.LastCheckpoint!);
+        Assert.True(contents.Parts.ContainsKey(Checkpoint.PartName));
+
+        using var ties = new TempDirectory();
+        var replacing = new Checkpoint(parts, new DiskSaver(ties.Path), scoreFunction: e => scores[e.State.Iteration - 1], nSaved: 2, greaterOrEqual: true);
+        var other = new Engine((_, _) => null);
+        other.On(Events.IterationCompleted, replacing.Handle);
+        other.Run(data);
+        Assert.Equal([2L, 5L], replacing.Kept.Select(k => long.Parse(Path.GetFileName(k.Path).Split('_')[1], System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Checkpoint(parts, new DiskSaver(ties.File("x")), nSaved: 0));
+    }
+
+    [Fact]
     public void EarlyStopping_TerminatesAfterPatienceCallsWithoutImprovement()
     {
         // early_stopping.py: improvement means score > best + min_delta.
