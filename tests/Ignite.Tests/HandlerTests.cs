@@ -103,6 +103,29 @@ public sealed class HandlerTests : IDisposable
     }
 
     [Fact]
+    public void ReduceLROnPlateau_LowersTheRateAfterPatienceBadCalls_WithCooldown()
+    {
+        // torch ReduceLROnPlateau: factor 0.5, patience 1, cooldown 1, relative threshold 0.
+        var sgd = Sgd();
+        var scheduler = new ReduceLROnPlateauScheduler(sgd, "val_loss", factor: 0.5, patience: 1, threshold: 0, cooldown: 1);
+        var engine = new Engine((_, _) => null);
+        var rates = new List<double>();
+        foreach (double loss in new[] { 1.0, 0.9, 0.95, 0.95, 0.95, 0.95, 0.95, 0.8 })
+        {
+            engine.State.Metrics["val_loss"] = loss;
+            scheduler.Handle(engine);
+            rates.Add(Math.Round(sgd.ParamGroups.First().LearningRate, 6));
+        }
+        Assert.Equal([0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025], rates);
+
+        var other = Sgd();
+        var copy = new ReduceLROnPlateauScheduler(other, "val_loss", factor: 0.5, patience: 1, threshold: 0, cooldown: 1);
+        copy.LoadStateDict(scheduler.StateDict());
+        Assert.Equal(0.025, other.ParamGroups.First().LearningRate, 12);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ReduceLROnPlateauScheduler(other, "val_loss", factor: 1));
+    }
+
+    [Fact]
     public void EarlyStopping_TerminatesAfterPatienceCallsWithoutImprovement()
     {
         // early_stopping.py: improvement means score > best + min_delta.
