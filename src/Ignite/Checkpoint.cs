@@ -25,10 +25,30 @@ public sealed class Checkpoint : IStateful
     readonly Func<Engine, double>? scoreFunction;
     readonly string? scoreName;
     readonly Func<Engine, long> globalStep;
+    readonly string? filenamePattern;
+    readonly bool includeSelf, greaterOrEqual;
+    long saved;
+
+    /// <summary>Fired on the engine after every file this handler writes (Ignite's <c>CheckpointEvents.SAVED_CHECKPOINT</c>; counter <c>saved_checkpoint</c> in <see cref="State.Extras"/>).</summary>
+    public static Event SavedCheckpoint { get; } = Event.Custom("SAVED_CHECKPOINT");
 
     /// <summary>Creates the handler; <paramref name="nSaved"/> -1 keeps every file.</summary>
+    /// <param name="toSave">The objects to save, by name.</param>
+    /// <param name="saveHandler">The folder.</param>
+    /// <param name="filenamePrefix">The file names' prefix.</param>
+    /// <param name="scoreFunction">Higher is better; null keeps the newest files.</param>
+    /// <param name="scoreName">The score's name in file names.</param>
+    /// <param name="nSaved">Files kept (-1: all).</param>
+    /// <param name="globalStepTransform">The step in file names (default: the engine's iteration).</param>
+    /// <param name="filenamePattern">
+    /// File names from <c>{filename_prefix}</c>, <c>{global_step}</c>, <c>{score_name}</c>, <c>{score}</c> and <c>{ext}</c>
+    /// (default: <c>{filename_prefix}_{global_step}[_{score_name}={score}].{ext}</c>, the score with 4 decimals).
+    /// </param>
+    /// <param name="includeSelf">Also save this handler's retention list (<see cref="PartName"/>), so a resumed run prunes the same files.</param>
+    /// <param name="greaterOrEqual">With a score: a file whose score ties the worst kept one replaces it (Ignite: <c>greater_or_equal</c>); default false keeps the older.</param>
     public Checkpoint(IReadOnlyDictionary<string, IStateful> toSave, DiskSaver saveHandler, string filenamePrefix = "checkpoint",
-        Func<Engine, double>? scoreFunction = null, string? scoreName = null, int nSaved = 1, Func<Engine, long>? globalStepTransform = null)
+        Func<Engine, double>? scoreFunction = null, string? scoreName = null, int nSaved = 1, Func<Engine, long>? globalStepTransform = null,
+        string? filenamePattern = null, bool includeSelf = false, bool greaterOrEqual = false)
     {
         ArgumentNullException.ThrowIfNull(toSave);
         ArgumentNullException.ThrowIfNull(saveHandler);
@@ -38,6 +58,8 @@ public sealed class Checkpoint : IStateful
         (this.toSave, this.scoreFunction, this.scoreName) = (toSave, scoreFunction, scoreName);
         prefix = string.IsNullOrWhiteSpace(filenamePrefix) ? "checkpoint" : filenamePrefix;
         globalStep = globalStepTransform ?? (e => e.State.Iteration);
+        (this.filenamePattern, this.includeSelf, this.greaterOrEqual) = (filenamePattern, includeSelf, greaterOrEqual);
+        if (toSave.ContainsKey(PartName)) throw new ArgumentException($"'{PartName}' is the name of this handler's own part; rename that object.", nameof(toSave));
         retention = new CheckpointRetention(saveHandler.Directory, nSaved, scoreFunction is null ? null : Core.Training.Mode.Max);
     }
 
@@ -50,10 +72,35 @@ public sealed class Checkpoint : IStateful
     /// <summary>The handler to attach: saves a checkpoint of the current state.</summary>
     public void Handle(Engine engine)
     {
+        ArgumentNullException.ThrowIfNull(engine);
         double? score = scoreFunction?.Invoke(engine);
-        string name = string.Create(CultureInfo.InvariantCulture, $"{prefix}_{globalStep(engine)}");
-        if (score is double s) name += string.Create(CultureInfo.InvariantCulture, $"_{scoreName ?? "score"}={s:F4}");
-        if (retention.Save(name + ".ckpt", score, Write) is { } path) LastCheckpoint = path;
+        if (score is double nan && double.IsNaN(nan))
+            throw new InvalidOperationException("Checkpoint's score function returned NaN; return a number (e.g. -val_loss), or save without a score.");
+        if (score is double tie && !greaterOrEqual && retention.Keep > 0 && Kept.Count >= retention.Keep && tie <= Kept[^1].Score) return;
+        if (retention.Save(FileName(engine, score), score, Write) is not { } path) return;
+        LastCheckpoint = path;
+        if (!engine.HasRegisteredEvents(SavedCheckpoint)) engine.RegisterEvents([SavedCheckpoint], counter: "saved_checkpoint");
+        engine.State.Extras["saved_checkpoint"] = ++saved;
+        engine.FireEvent(SavedCheckpoint);
+    }
+
+    /// <summary>Attaches <see cref="Handle"/> to <paramref name="evt"/> and registers <see cref="SavedCheckpoint"/> on the engine, so that handlers can attach to it before the first save.</summary>
+    public RemovableHandle Attach(Engine engine, Event evt)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        if (!engine.HasRegisteredEvents(SavedCheckpoint)) engine.RegisterEvents([SavedCheckpoint], counter: "saved_checkpoint");
+        return engine.On(evt, Handle);
+    }
+
+    string FileName(Engine engine, double? score)
+    {
+        string step = globalStep(engine).ToString(CultureInfo.InvariantCulture);
+        string scoreText = score is double s ? s.ToString("F4", CultureInfo.InvariantCulture) : "";
+        if (filenamePattern is null)
+            return $"{prefix}_{step}" + (score is null ? "" : $"_{scoreName ?? "score"}={scoreText}") + ".ckpt";
+        return filenamePattern.Replace("{filename_prefix}", prefix, StringComparison.Ordinal).Replace("{global_step}", step, StringComparison.Ordinal)
+            .Replace("{score_name}", scoreName ?? "score", StringComparison.Ordinal).Replace("{score}", scoreText, StringComparison.Ordinal)
+            .Replace("{ext}", "ckpt", StringComparison.Ordinal).Replace("{name}", "checkpoint", StringComparison.Ordinal);
     }
 
     /// <summary>The part name under which this handler saves its own retention state.</summary>
@@ -62,7 +109,7 @@ public sealed class Checkpoint : IStateful
     void Write(string path)
     {
         var parts = toSave.ToDictionary();
-        parts.TryAdd(PartName, this);
+        if (includeSelf) parts[PartName] = this;
         CheckpointFile.Save(path, parts);
     }
 

@@ -70,6 +70,62 @@ public sealed class HandlerTests : IDisposable
     }
 
     [Fact]
+    public void Checkpoint_FilenamePattern_GreaterOrEqual_IncludeSelf_AndTheSavedCheckpointEvent()
+    {
+        using var data = CountingData.Loader(samples: 6, batchSize: 1);
+        var engine = new Engine((_, _) => null);
+        using var module = new ClassificationModule(new DigitsMlp(), 1e-3);
+        var parts = new Dictionary<string, Core.State.IStateful> { ["model"] = new Core.State.ModuleState(module.Network) };
+        // checkpoint.py: a file is saved when it beats the worst kept one (ties only with greater_or_equal).
+        double[] scores = [1, 3, 1, 2, 2, 0];
+        var handler = new Checkpoint(parts, new DiskSaver(temp.Path), filenamePrefix: "best", scoreFunction: e => scores[e.State.Iteration - 1],
+            scoreName: "acc", nSaved: 2, filenamePattern: "{filename_prefix}-{global_step}-{score_name}{score}.{ext}", includeSelf: true);
+        handler.Attach(engine, Events.IterationCompleted);
+        var savedAt = new List<long>();
+        engine.On(Checkpoint.SavedCheckpoint.Every(2), e => savedAt.Add(e.State.Iteration));
+
+        engine.Run(data);
+
+        Assert.Equal(["best-2-acc3.0000.ckpt", "best-4-acc2.0000.ckpt"], handler.Kept.Select(k => Path.GetFileName(k.Path)));
+        Assert.Equal(["best-2-acc3.0000.ckpt", "best-4-acc2.0000.ckpt"], temp.FileNames());
+        // Saved at iterations 1, 2 and 4: the second save is at 2.
+        Assert.Equal([2L], savedAt);
+        using var contents = CheckpointFile.Load(handler.LastCheckpoint!);
+        Assert.True(contents.Parts.ContainsKey(Checkpoint.PartName));
+
+        using var ties = new TempDirectory();
+        var replacing = new Checkpoint(parts, new DiskSaver(ties.Path), scoreFunction: e => scores[e.State.Iteration - 1], nSaved: 2, greaterOrEqual: true);
+        var other = new Engine((_, _) => null);
+        other.On(Events.IterationCompleted, replacing.Handle);
+        other.Run(data);
+        Assert.Equal([2L, 5L], replacing.Kept.Select(k => long.Parse(Path.GetFileName(k.Path).Split('_')[1], System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Checkpoint(parts, new DiskSaver(ties.File("x")), nSaved: 0));
+    }
+
+    [Fact]
+    public void ReduceLROnPlateau_LowersTheRateAfterPatienceBadCalls_WithCooldown()
+    {
+        // torch ReduceLROnPlateau: factor 0.5, patience 1, cooldown 1, relative threshold 0.
+        var sgd = Sgd();
+        var scheduler = new ReduceLROnPlateauScheduler(sgd, "val_loss", factor: 0.5, patience: 1, threshold: 0, cooldown: 1);
+        var engine = new Engine((_, _) => null);
+        var rates = new List<double>();
+        foreach (double loss in new[] { 1.0, 0.9, 0.95, 0.95, 0.95, 0.95, 0.95, 0.8 })
+        {
+            engine.State.Metrics["val_loss"] = loss;
+            scheduler.Handle(engine);
+            rates.Add(Math.Round(sgd.ParamGroups.First().LearningRate, 6));
+        }
+        Assert.Equal([0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025], rates);
+
+        var other = Sgd();
+        var copy = new ReduceLROnPlateauScheduler(other, "val_loss", factor: 0.5, patience: 1, threshold: 0, cooldown: 1);
+        copy.LoadStateDict(scheduler.StateDict());
+        Assert.Equal(0.025, other.ParamGroups.First().LearningRate, 12);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ReduceLROnPlateauScheduler(other, "val_loss", factor: 1));
+    }
+
+    [Fact]
     public void EarlyStopping_TerminatesAfterPatienceCallsWithoutImprovement()
     {
         // early_stopping.py: improvement means score > best + min_delta.
