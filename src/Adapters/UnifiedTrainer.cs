@@ -177,10 +177,10 @@ public sealed class UnifiedTrainer
 
     sealed class ReportingCallback(UnifiedTrainerOptions options) : Callback
     {
-        public override void OnTrainBatchEnd(TrainerProgress progress, ITrainingModule module, TorchSharp.torch.Tensor loss, int batchSize) =>
-            options.OnStep?.Invoke(new StepReport(progress.Epoch, progress.BatchIndex, progress.BatchesPerEpoch, loss, batchSize));
+        public override void OnTrainBatchEnd(TrainerView trainer, ITrainingModule module, TorchSharp.torch.Tensor loss, Batch batch, int batchIndex) =>
+            options.OnStep?.Invoke(new StepReport(trainer.CurrentEpoch, batchIndex, trainer.Progress.BatchesPerEpoch, loss, batch.Size));
 
-        public override void OnTrainEpochEnd(TrainerProgress progress, ITrainingModule module, EpochResult result) =>
-            options.OnEpoch?.Invoke(result);
+        public override void OnTrainEpochEnd(TrainerView trainer, ITrainingModule module) =>
+            options.OnEpoch?.Invoke(new EpochResult(trainer.CurrentEpoch, trainer.GlobalStep, trainer.CallbackMetrics));
     }
 }

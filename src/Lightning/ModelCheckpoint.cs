@@ -1,5 +1,6 @@
 using System.Globalization;
 using Unified.Core.Checkpointing;
+using Unified.Core.Data;
 using Unified.Core.State;
 using Unified.Core.Training;
 using static TorchSharp.torch;
@@ -51,48 +52,77 @@ public sealed class ModelCheckpoint : Callback, IStateful
     public override string StateKey => options.Monitor is null ? nameof(ModelCheckpoint) : $"{nameof(ModelCheckpoint)}_{options.Monitor}_{options.Mode}";
 
     /// <inheritdoc />
-    public override void OnFitStart(TrainerProgress progress, ITrainingModule module)
+    internal override bool Monitors => true;
+
+    /// <inheritdoc />
+    public override void OnFitStart(TrainerView trainer, ITrainingModule module)
     {
+        var progress = trainer.Progress;
         // Only the rank that writes cleans up: another node's temporary would look stale from here.
         if (progress.IsGlobalZero) AtomicFile.RemoveStaleTemporaries(retention.Directory);
     }
 
     /// <inheritdoc />
-    public override void OnTrainBatchEnd(TrainerProgress progress, ITrainingModule module, Tensor loss, int batchSize)
+    public override void OnTrainBatchEnd(TrainerView trainer, ITrainingModule module, Tensor loss, Batch batch, int batchIndex)
     {
+        var progress = trainer.Progress;
         if (options.EveryNTrainSteps is not int n || progress.GlobalStep == 0 || progress.GlobalStep % n != 0 || progress.GlobalStep == lastSavedStep) return;
         // Step-triggered saves have no fresh epoch metrics: with a monitor they only refresh last.ckpt.
-        Save(progress, scores: null);
+        Save(trainer, scores: null);
     }
 
     /// <inheritdoc />
-    public override void OnTrainEpochEnd(TrainerProgress progress, ITrainingModule module, EpochResult result)
+    public override void OnTrainEpochEnd(TrainerView trainer, ITrainingModule module)
     {
+        var progress = trainer.Progress;
         if (options.EveryNEpochs == 0 || (progress.Epoch + 1) % options.EveryNEpochs != 0) return;
-        Save(progress, result.Metrics);
+        Save(trainer, trainer.CallbackMetrics);
     }
 
     /// <inheritdoc />
-    public override void OnException(TrainerProgress progress, ITrainingModule module, Exception exception)
+    public override void OnException(TrainerView trainer, ITrainingModule module, Exception exception)
     {
-        if (exception is OperationCanceledException && options.SaveOnCancel && progress.Checkpoint is { } writer)
+        if (exception is OperationCanceledException && options.SaveOnCancel && trainer.Checkpoint is { } writer)
             LastModelPath = WriteLast(writer);
     }
 
-    void Save(TrainerProgress progress, IReadOnlyDictionary<string, double>? scores)
+    void Save(TrainerView trainer, IReadOnlyDictionary<string, double>? scores)
     {
+        var progress = trainer.Progress;
         var writer = progress.Checkpoint ?? throw new InvalidOperationException("ModelCheckpoint runs only inside Trainer.Fit, which provides the checkpoint writer.");
         lastSavedStep = progress.GlobalStep;
         double? score = null;
-        bool monitored = options.Monitor is null || (scores is not null && scores.TryGetValue(options.Monitor, out double value) && (score = value) is not null);
-        if (monitored)
+        if (options.Monitor is { } monitor && scores is not null)
+            score = scores.TryGetValue(monitor, out double value) ? value
+                : throw new InvalidOperationException($"ModelCheckpoint(Monitor = \"{monitor}\") could not find the monitored key in the logged metrics. " +
+                    $"Logged: {(scores.Count == 0 ? "(nothing)" : string.Join(", ", scores.Keys))}. Log it (e.g. Log(\"{monitor}\", ...)) or fix the name.");
+        if (options.Monitor is null || score is not null)
         {
-            string name = string.Create(CultureInfo.InvariantCulture, $"epoch={progress.Epoch}-step={progress.GlobalStep}");
-            if (score is double s) name += string.Create(CultureInfo.InvariantCulture, $"-{options.Monitor}={s:F4}");
-            if (retention.Save(name + ".ckpt", score, writer.Save) is { } path) LastModelPath = path;
+            if (retention.Save(FileName(progress, scores, score), score, Writer(trainer, writer)) is { } path) LastModelPath = path;
         }
         if (options.SaveLast) LastModelPath = WriteLast(writer);
     }
+
+    string FileName(TrainerProgress progress, IReadOnlyDictionary<string, double>? scores, double? score)
+    {
+        if (options.Filename is { } template)
+        {
+            var values = new Dictionary<string, double>(scores ?? new Dictionary<string, double>(), StringComparer.Ordinal)
+            {
+                ["epoch"] = progress.Epoch,
+                ["step"] = progress.GlobalStep,
+            };
+            return CheckpointFilename.Format(template, values) + ".ckpt";
+        }
+        string name = string.Create(CultureInfo.InvariantCulture, $"epoch={progress.Epoch}-step={progress.GlobalStep}");
+        if (score is double s) name += string.Create(CultureInfo.InvariantCulture, $"-{options.Monitor}={s:F4}");
+        return name + ".ckpt";
+    }
+
+    Action<string> Writer(TrainerView trainer, ICheckpointWriter writer) =>
+        options.SaveWeightsOnly
+            ? trainer.WeightsWriter ?? throw new InvalidOperationException("SaveWeightsOnly needs Trainer.Fit, which provides the weights writer.")
+            : writer.Save;
 
     string WriteLast(ICheckpointWriter writer)
     {

@@ -26,6 +26,17 @@ public sealed class ModelCheckpointOptions
     /// <summary>Save every n epochs, after validation (default 1; 0 disables epoch saves).</summary>
     public int EveryNEpochs { get; set; } = 1;
 
+    /// <summary>
+    /// File name template without extension (Lightning's <c>filename</c>): <c>{name}</c> or <c>{name:format}</c> with
+    /// <c>epoch</c>, <c>step</c> or a logged metric and a Python format such as <c>.3f</c> or <c>03d</c>; each becomes
+    /// <c>name=value</c> (<c>"{epoch}-{val_loss:.3f}"</c> → <c>epoch=2-val_loss=0.123.ckpt</c>). Null (default):
+    /// <c>epoch=E-step=S</c>, plus <c>-monitor=value</c> with a monitor.
+    /// </summary>
+    public string? Filename { get; set; }
+
+    /// <summary>Save only the model's weights (as safetensors, loadable with <c>ModelWeights.Load</c>), not a resumable checkpoint (Lightning's <c>save_weights_only</c>).</summary>
+    public bool SaveWeightsOnly { get; set; }
+
     /// <summary>Write <c>last.ckpt</c> when the fit is cancelled, so that it can be resumed (default true).</summary>
     public bool SaveOnCancel { get; set; } = true;
 
@@ -36,6 +47,13 @@ public sealed class ModelCheckpointOptions
         if (SaveTopK < -1) throw new ArgumentOutOfRangeException(nameof(SaveTopK), SaveTopK, "SaveTopK must be -1 (all), 0 (none) or a positive count.");
         if (EveryNTrainSteps is < 1) throw new ArgumentOutOfRangeException(nameof(EveryNTrainSteps), EveryNTrainSteps, "EveryNTrainSteps must be a positive count (or null).");
         if (EveryNEpochs < 0) throw new ArgumentOutOfRangeException(nameof(EveryNEpochs), EveryNEpochs, "EveryNEpochs must be 0 (off) or a positive count.");
+        if (SaveTopK > 1 && Monitor is null)
+            throw new ArgumentException($"SaveTopK = {SaveTopK} needs a Monitor to rank checkpoints by; set Monitor (e.g. \"val_loss\") or use SaveTopK 1 (newest) or -1 (all).", nameof(SaveTopK));
+        if (EveryNTrainSteps is not null && EveryNEpochs > 0 && Monitor is not null)
+            throw new ArgumentException("EveryNTrainSteps and EveryNEpochs both trigger saves; with a Monitor choose one (set EveryNEpochs = 0 for step saves only).", nameof(EveryNTrainSteps));
+        if (Filename is not null && (Filename.Length == 0 || Filename.IndexOfAny(['/', '\\']) >= 0))
+            throw new ArgumentException($"Filename '{Filename}' must be a non-empty name template without folders; put folders in DirPath.", nameof(Filename));
+        if (Filename is not null) CheckpointFilename.Validate(Filename);
         if (Monitor is not null && string.IsNullOrWhiteSpace(Monitor)) throw new ArgumentException("Monitor must name a logged metric (or be null).", nameof(Monitor));
     }
 }

@@ -1,27 +1,28 @@
 using TorchSharp;
 using Unified.Core.Accelerators;
-using Unified.Core.Checkpointing;
 using Unified.Core.Data;
 using Unified.Core.Distributed;
-using Unified.Core.Logging;
 using Unified.Core.Runtime;
-using Unified.Core.State;
 using Unified.Core.Training;
 
 namespace Unified.Lightning;
 
 /// <summary>
-/// Runs a module's training and validation, as Lightning's <c>Trainer</c>: the module says what a step is, the
-/// trainer owns how the loop runs. Every optimisation step goes through Core's <see cref="StepKernel"/>.
+/// Runs a module's training, validation, test and prediction, as Lightning's <c>Trainer</c>: the module says what a
+/// step is, the trainer owns how the loops run, calling Lightning 2.x's hooks in its order (callbacks before the
+/// module). Every optimisation step goes through Core's <see cref="StepKernel"/>.
 /// </summary>
 /// <example><code>
 /// var trainer = new Trainer(new TrainerOptions { MaxEpochs = 3, Accelerator = "cpu" });
 /// trainer.Fit(new LitMlp(), new DigitsDataModule());
+/// var metrics = trainer.Test(module, data, ckptPath: "best");
 /// </code></example>
-public sealed class Trainer
+public sealed partial class Trainer
 {
     readonly TrainerOptions options;
     readonly List<EpochResult> history = [];
+    TrainerView? view;
+    int running;
 
     /// <summary>Creates a trainer; options are validated here.</summary>
     public Trainer(TrainerOptions? options = null)
@@ -30,14 +31,23 @@ public sealed class Trainer
         this.options.Validate();
     }
 
-    /// <summary>One entry per finished epoch.</summary>
+    /// <summary>One entry per epoch of the last fit (an epoch stopped early by max steps included).</summary>
     public IReadOnlyList<EpochResult> History => history;
 
-    /// <summary>The last epoch's logged means (Lightning's <c>callback_metrics</c>).</summary>
-    public IReadOnlyDictionary<string, double> CallbackMetrics => history.Count > 0 ? history[^1].Metrics : new Dictionary<string, double>();
+    /// <summary>The latest metrics: the last epoch's logged means, or the last Validate/Test's (Lightning's <c>callback_metrics</c>).</summary>
+    public IReadOnlyDictionary<string, double> CallbackMetrics => view?.CallbackMetrics ?? new Dictionary<string, double>();
+
+    /// <summary>The 0-based epoch the last fit was in when it ended (Lightning's <c>current_epoch</c>).</summary>
+    public int CurrentEpoch => view?.CurrentEpoch ?? 0;
 
     /// <summary>Optimiser steps taken by the last fit.</summary>
     public long GlobalStep { get; private set; }
+
+    /// <summary>Whether the last fit was stopped by a callback (Lightning's <c>should_stop</c>).</summary>
+    public bool ShouldStop => view?.ShouldStop ?? false;
+
+    /// <summary>The last fit's optimiser configurations (optimiser, scheduler, interval, frequency).</summary>
+    public IReadOnlyList<OptimizerConfig> LrSchedulerConfigs => view?.LrSchedulerConfigs ?? [];
 
     /// <summary>Whether this process is rank 0 of the last fit (Lightning's <c>is_global_zero</c>); true without data parallelism.</summary>
     public bool IsGlobalZero { get; private set; } = true;
@@ -61,16 +71,18 @@ public sealed class Trainer
     /// <c>ddp</c> every rank stops at the same batch); callbacks saw it in <see cref="Callback.OnException"/> first
     /// (<see cref="ModelCheckpoint"/> saves a resumable checkpoint).
     /// </exception>
+    /// <exception cref="InvalidOperationException">This trainer is already running an entry point.</exception>
     public void Fit(ITrainingModule module, IDataModule data, string? ckptPath = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(data);
+        using var guard = Enter(nameof(Fit));
         TorchRuntime.Initialize();
         using var strategy = DdpStrategy.Resolve(options.Strategy, options.Devices, options.NumNodes, options.DdpOptions());
         (IsGlobalZero, WorldSize, CommunicationSeconds) = (strategy?.IsGlobalZero ?? true, strategy?.Group.WorldSize ?? 1, 0);
         try
         {
-            FitLoop(module, strategy is null ? data : strategy.Shard(data), strategy, ckptPath, cancellationToken);
+            RunFit(module, strategy is null ? data : strategy.Shard(data), strategy, ckptPath, cancellationToken);
         }
         catch (Exception e) when (strategy is { Group.WorldSize: > 1 } && e is not OperationCanceledException)
         {
@@ -81,123 +93,85 @@ public sealed class Trainer
     /// <summary>Trains from scratch, cancellable between batches.</summary>
     public void Fit(ITrainingModule module, IDataModule data, CancellationToken cancellationToken) => Fit(module, data, null, cancellationToken);
 
-    void FitLoop(ITrainingModule module, IDataModule data, DdpStrategy? strategy, string? ckptPath, CancellationToken cancellationToken)
+    void RunFit(ITrainingModule module, IDataModule data, DdpStrategy? strategy, string? ckptPath, CancellationToken cancellationToken)
     {
         if (options.Seed is long seed) Seed.Everything(seed);
         var device = Accelerator.Resolve(options.Accelerator).Device;
         if (strategy is not null) device = strategy.DeviceFor(device);
-        using var kernel = StepKernel.Create(module, device, options.StepOptions(), strategy is null ? null : strategy.Wrap);
-        using var stop = strategy is null ? null : new StopAgreement(strategy.Group);
-        using var recorder = new FitRecorder(options.RecorderOptions(IsGlobalZero));
-        var lightning = module as LightningModule;
-        int batches = data.Train.Count;
         history.Clear();
-
-        var loop = new LoopProgress();
-        // Under ddp rank 0 writes each checkpoint and every rank waits until it is durable.
-        var state = new TrainingState(module, kernel) { ProcessGroup = strategy?.Group ?? SingleProcessGroup.Instance }.Add("loop", loop);
-        foreach (var callback in options.Callbacks)
-            if (callback is IStateful stateful) state.Add(TrainingState.PartName("callback", callback.StateKey), stateful, optional: true);
-        if (ckptPath is not null) state.Restore(ckptPath);
-        GlobalStep = kernel.GlobalStep;
-        (int startEpoch, int startBatch) = (loop.Epoch, loop.BatchesDone);
-
-        var progress = new TrainerProgress(startEpoch, options.MaxEpochs, startBatch, batches, GlobalStep, IsGlobalZero) { Checkpoint = state };
-        recorder.FitStarted(module, kernel, options.MaxEpochs, batches);
+        var hooks = Begin(TrainerStage.Fit, module, IsGlobalZero);
         try
         {
-            // Inside the try, so that a failing OnFitStart still finishes the loggers as failed.
-            lightning?.OnFitStart();
-            Each(c => c.OnFitStart(progress, module));
-            for (int epoch = startEpoch; epoch < options.MaxEpochs && !MaxStepsReached(kernel); epoch++)
+            using var loop = new FitLoop(options, module, data, strategy, device, hooks, view!, history, cancellationToken);
+            loop.Restore(ckptPath);
+            try
             {
-                int first = epoch == startEpoch ? Math.Min(startBatch, batches) : 0;
-                progress = progress with { Epoch = epoch, BatchIndex = first };
-                // A resumed epoch keeps the running means restored from the checkpoint.
-                if (first == 0) module.Logged.Reset();
-                module.Network.train();
-                recorder.EpochStarted(epoch);
-                lightning?.OnTrainEpochStart(epoch);
-                Each(c => c.OnTrainEpochStart(progress, module));
-
-                int index = first;
-                foreach (var raw in data.Train.Epoch(epoch, first))
-                {
-                    // Own the batch before checking, so that a cancelled fit does not leak it.
-                    using var batch = raw.MoveTo(device);
-                    // Only at optimiser-step boundaries, so that a stop leaves no half-accumulated gradients behind.
-                    if (kernel.AtStepBoundary) ThrowIfStopping(stop, cancellationToken);
-                    int i = index++;
-                    long start = FitRecorder.StepStarting();
-                    using var loss = kernel.Step(() => module.TrainingStep(batch, i), isLastInEpoch: index == batches);
-                    recorder.StepCompleted(start, loss, batch.Size, kernel.GlobalStep);
-                    (loop.BatchesDone, loop.GlobalStep) = (index, kernel.GlobalStep);
-                    progress = progress with { BatchIndex = i, GlobalStep = GlobalStep = kernel.GlobalStep };
-                    foreach (var callback in options.Callbacks) callback.OnTrainBatchEnd(progress, module, loss, batch.Size);
-                    if (MaxStepsReached(kernel)) break;
-                }
-                if (stop?.Complete() == true) throw new OperationCanceledException(cancellationToken);
-                // Max steps reached mid-epoch: the user still sees the epoch's end (validation, logging, callbacks, so
-                // ModelCheckpoint writes last.ckpt), but the loop records where it stopped and leaves what the epoch's
-                // real end does once (the epoch scheduler, the training means) to a resumed fit (Lightning's
-                // fit_loop steps epoch schedulers only when the epoch's batches are all done).
-                bool complete = index >= batches;
-                if (complete) kernel.EpochEnd(epoch);
-                using var trainingMeans = complete ? null : LoggedSnapshot.Take(module.Logged);
-                using (recorder.BeginValidation(epoch)) Validate(module, data.Validation, device);
-
-                var result = new EpochResult(epoch, kernel.GlobalStep, strategy?.Reduce(module.Logged) ?? module.Logged.Compute());
-                trainingMeans?.Restore(module.Logged);
-                CommunicationSeconds = strategy?.Synchronizer?.CommunicationSeconds ?? 0;
-                history.Add(result);
-                recorder.EpochCompleted(result);
-                (loop.Epoch, loop.BatchesDone, loop.GlobalStep) = complete ? (epoch + 1, 0, kernel.GlobalStep) : (epoch, index, kernel.GlobalStep);
-                loop.Metrics = result.Metrics;
-                lightning?.OnTrainEpochEnd(result);
-                Each(c => c.OnTrainEpochEnd(progress, module, result));
+                loop.Run();
             }
-            if (history.Count == 0 && loop.Metrics.Count > 0) history.Add(new EpochResult(loop.BatchesDone > 0 ? loop.Epoch : loop.Epoch - 1, kernel.GlobalStep, loop.Metrics));
-            recorder.FitCompleted();
+            finally
+            {
+                (GlobalStep, CommunicationSeconds) = (loop.GlobalStep, loop.CommunicationSeconds);
+            }
+            End(hooks, TrainerStage.Fit);
         }
         catch (Exception e)
         {
-            recorder.FitFailed(e);
-            Each(c => c.OnException(progress, module, e));
+            hooks.OnException(e);
             throw;
         }
-        finally
+    }
+
+    // Lightning's entry-point preamble (trainer.py _run): configure_callbacks, prepare_data, setup, configure_model.
+    HookRunner Begin(TrainerStage stage, ITrainingModule module, bool isGlobalZero)
+    {
+        var lightning = module as LightningModule;
+        view = new TrainerView(stage, new TrainerProgress(0, options.MaxEpochs, 0, 0, 0, isGlobalZero),
+            isGlobalZero ? [.. options.Loggers] : [], options.MaxSteps);
+        var hooks = new HookRunner(CallbackList(lightning), module, view);
+        if (lightning is not null) lightning.Trainer = view;
+        try
         {
-            kernel.Finish();
-            lightning?.OnFitEnd();
-            Each(c => c.OnFitEnd(progress, module));
+            lightning?.PrepareData();
+            hooks.Run(nameof(Callback.Setup), c => c.Setup(view, module, stage), m => m.Setup(stage));
+            lightning?.ConfigureModel();
         }
-    }
-
-    bool MaxStepsReached(StepKernel kernel) => options.MaxSteps is long max && kernel.GlobalStep >= max;
-
-    // Under ddp the ranks agree on a stop (one batch later) so that none is left waiting in a collective.
-    static void ThrowIfStopping(StopAgreement? stop, CancellationToken cancellationToken)
-    {
-        if (stop is null) cancellationToken.ThrowIfCancellationRequested();
-        else if (stop.Poll(cancellationToken.IsCancellationRequested)) throw new OperationCanceledException(cancellationToken);
-    }
-
-    void Validate(ITrainingModule module, IBatchLoader? loader, TorchSharp.torch.Device device)
-    {
-        if (loader is null || options.LimitValBatches == 0) return;
-        module.Network.eval();
-        int limit = options.LimitValBatches ?? int.MaxValue, index = 0;
-        foreach (var raw in loader.Epoch(0))
+        catch (Exception e)
         {
-            using var batch = raw.MoveTo(device);
-            if (index >= limit) break;
-            EvaluationStep.Run(module, batch, index++);
+            hooks.OnException(e);
+            throw;
         }
-        module.Network.train();
+        return hooks;
     }
 
-    void Each(Action<Callback> hook)
+    void End(HookRunner hooks, TrainerStage stage)
     {
-        foreach (var callback in options.Callbacks) hook(callback);
+        hooks.Run(nameof(Callback.Teardown), c => c.Teardown(view!, hooks.Module, stage), m => m.Teardown(stage));
+        if (hooks.Lightning is { } lightning) lightning.Trainer = null;
+    }
+
+    // The module's configure_callbacks replace the trainer's of the same type; checkpoint callbacks run last, so that
+    // they save what the others changed (Lightning's _CallbackConnector._reorder_callbacks).
+    List<Callback> CallbackList(LightningModule? module)
+    {
+        var callbacks = options.Callbacks.ToList();
+        if (module?.ConfigureCallbacks().ToList() is { Count: > 0 } own)
+        {
+            var types = own.Select(c => c.GetType()).ToHashSet();
+            callbacks.RemoveAll(c => types.Contains(c.GetType()));
+            callbacks.AddRange(own);
+        }
+        return [.. callbacks.Where(c => c is not ModelCheckpoint), .. callbacks.Where(c => c is ModelCheckpoint)];
+    }
+
+    IDisposable Enter(string entryPoint)
+    {
+        if (Interlocked.CompareExchange(ref running, 1, 0) != 0)
+            throw new InvalidOperationException($"{entryPoint} was called while this trainer is already running; use one trainer per concurrent fit.");
+        return new Exit(this);
+    }
+
+    sealed class Exit(Trainer trainer) : IDisposable
+    {
+        public void Dispose() => Volatile.Write(ref trainer.running, 0);
     }
 }

@@ -59,8 +59,23 @@ public sealed class TrainerOptions
     /// <summary>Skip an optimiser step whose loss is NaN or infinite instead of failing the fit (see <see cref="Core.Training.StepOptions.SkipNonFiniteLoss"/>).</summary>
     public bool SkipNonFiniteLoss { get; set; }
 
+    /// <summary>Training batches per epoch (Lightning's <c>limit_train_batches</c> as a count); null runs them all.</summary>
+    public int? LimitTrainBatches { get; set; }
+
+    /// <summary>Test batches per <see cref="Trainer.Test"/>; null runs them all.</summary>
+    public int? LimitTestBatches { get; set; }
+
+    /// <summary>Batches per <see cref="Trainer.Predict"/>; null predicts them all.</summary>
+    public int? LimitPredictBatches { get; set; }
+
     /// <summary>Validation batches per epoch; null runs them all, 0 skips validation.</summary>
     public int? LimitValBatches { get; set; }
+
+    /// <summary>
+    /// Validation batches run before training starts, so that a broken validation step fails in seconds (Lightning's
+    /// <c>num_sanity_val_steps</c>, default 2; -1 runs them all, 0 none). Skipped on resume; what they log is dropped.
+    /// </summary>
+    public int NumSanityValSteps { get; set; } = 2;
 
     /// <summary>Callbacks, called in order.</summary>
     public IList<Callback> Callbacks { get; } = new List<Callback>();
@@ -87,6 +102,10 @@ public sealed class TrainerOptions
     {
         if (MaxEpochs < 1) throw new ArgumentOutOfRangeException(nameof(MaxEpochs), MaxEpochs, "MaxEpochs must be a positive integer.");
         if (MaxSteps is < 1) throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps must be a positive integer (or null for no limit).");
+        if (NumSanityValSteps < -1) throw new ArgumentOutOfRangeException(nameof(NumSanityValSteps), NumSanityValSteps, "NumSanityValSteps must be -1 (all), 0 (none) or a positive count.");
+        if (LimitTrainBatches is < 1) throw new ArgumentOutOfRangeException(nameof(LimitTrainBatches), LimitTrainBatches, "LimitTrainBatches must be a positive count (or null for all).");
+        if (LimitTestBatches is < 1) throw new ArgumentOutOfRangeException(nameof(LimitTestBatches), LimitTestBatches, "LimitTestBatches must be a positive count (or null for all).");
+        if (LimitPredictBatches is < 1) throw new ArgumentOutOfRangeException(nameof(LimitPredictBatches), LimitPredictBatches, "LimitPredictBatches must be a positive count (or null for all).");
         if (LimitValBatches is < 0) throw new ArgumentOutOfRangeException(nameof(LimitValBatches), LimitValBatches, "LimitValBatches must be 0 or more (or null for all).");
         Core.Accelerators.Accelerator.ThrowIfUnknown(Accelerator, nameof(Accelerator));
         DdpStrategy.ThrowIfInvalid(Strategy, Devices, NumNodes, nameof(Strategy), nameof(Devices), nameof(NumNodes));

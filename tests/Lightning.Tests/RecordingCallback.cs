@@ -1,3 +1,4 @@
+using Unified.Core.Data;
 using Unified.Core.Training;
 using static TorchSharp.torch;
 
@@ -12,20 +13,22 @@ internal sealed class RecordingCallback(HookLog log, string name = "callback") :
 
     public Action<TrainerProgress>? AfterBatch { get; init; }
 
-    public override void OnFitStart(TrainerProgress progress, ITrainingModule module) => log.Add($"{name}.OnFitStart");
+    public override void OnFitStart(TrainerView trainer, ITrainingModule module) => log.Add($"{name}.OnFitStart");
 
-    public override void OnTrainEpochStart(TrainerProgress progress, ITrainingModule module) => log.Add($"{name}.OnTrainEpochStart({progress.Epoch})");
+    public override void OnTrainEpochStart(TrainerView trainer, ITrainingModule module) => log.Add($"{name}.OnTrainEpochStart({trainer.CurrentEpoch})");
 
-    public override void OnTrainBatchEnd(TrainerProgress progress, ITrainingModule module, Tensor loss, int batchSize)
+    public override void OnTrainBatchEnd(TrainerView trainer, ITrainingModule module, Tensor loss, Batch batch, int batchIndex)
     {
-        log.Add($"{name}.OnTrainBatchEnd({progress.BatchIndex})");
-        BatchProgress.Add(progress);
+        log.Add($"{name}.OnTrainBatchEnd({batchIndex})");
+        BatchProgress.Add(trainer.Progress);
         Losses.Add(loss.item<float>());
-        AfterBatch?.Invoke(progress);
+        AfterBatch?.Invoke(trainer.Progress);
     }
 
-    public override void OnTrainEpochEnd(TrainerProgress progress, ITrainingModule module, EpochResult result) =>
-        log.Add($"{name}.OnTrainEpochEnd({result.Epoch})");
+    public override void OnTrainEpochEnd(TrainerView trainer, ITrainingModule module) =>
+        log.Add($"{name}.OnTrainEpochEnd({trainer.CurrentEpoch})");
 
-    public override void OnFitEnd(TrainerProgress progress, ITrainingModule module) => log.Add($"{name}.OnFitEnd");
+    public override void OnException(TrainerView trainer, ITrainingModule module, Exception exception) => log.Add($"{name}.OnException");
+
+    public override void OnFitEnd(TrainerView trainer, ITrainingModule module) => log.Add($"{name}.OnFitEnd");
 }

@@ -34,9 +34,9 @@ internal sealed class RecordingModule(HookLog log, int failAtBatch = -1) : Light
 
     public override void OnFitStart() => log.Add("module.OnFitStart");
 
-    public override void OnTrainEpochStart(int epoch) => log.Add($"module.OnTrainEpochStart({epoch})");
+    public override void OnTrainEpochStart() => log.Add($"module.OnTrainEpochStart({Trainer!.CurrentEpoch})");
 
-    public override void OnTrainEpochEnd(EpochResult result) => log.Add($"module.OnTrainEpochEnd({result.Epoch})");
+    public override void OnTrainEpochEnd() => log.Add($"module.OnTrainEpochEnd({Trainer!.CurrentEpoch})");
 
     public override void OnFitEnd() => log.Add("module.OnFitEnd");
 }

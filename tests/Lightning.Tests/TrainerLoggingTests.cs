@@ -211,9 +211,9 @@ public sealed class TrainerLoggingTests : IDisposable
 
     sealed class FailInSecondEpoch : Callback
     {
-        public override void OnTrainEpochStart(TrainerProgress progress, Core.Training.ITrainingModule module)
+        public override void OnTrainEpochStart(TrainerView trainer, Core.Training.ITrainingModule module)
         {
-            if (progress.Epoch == 1) throw new InvalidOperationException("boom");
+            if (trainer.CurrentEpoch == 1) throw new InvalidOperationException("boom");
         }
     }
 

@@ -18,9 +18,9 @@ public sealed class TrainerResumeTests : IDisposable
 
     sealed class CancelAtStep(long step, CancellationTokenSource source) : Callback
     {
-        public override void OnTrainBatchEnd(TrainerProgress progress, ITrainingModule module, Tensor loss, int batchSize)
+        public override void OnTrainBatchEnd(TrainerView trainer, ITrainingModule module, Tensor loss, Core.Data.Batch batch, int batchIndex)
         {
-            if (progress.GlobalStep == step) source.Cancel();
+            if (trainer.GlobalStep == step) source.Cancel();
         }
     }
 

@@ -4,7 +4,8 @@ namespace Unified.Core.Data;
 
 /// <summary>
 /// Handwritten digits in MNIST's IDX format: the bundled 10,000 real MNIST digits by default, or any MNIST-format
-/// files. Pixels are scaled to [0, 1]; the first samples train, the last <see cref="DigitsDataOptions.ValidationFraction"/> validate.
+/// files. Pixels are scaled to [0, 1]; the first samples train, the last <see cref="DigitsDataOptions.ValidationFraction"/> validate,
+/// and an opt-in <see cref="DigitsDataOptions.TestFraction"/> just before them test.
 /// </summary>
 public sealed class DigitsDataModule : IDataModule, IDisposable
 {
@@ -13,6 +14,7 @@ public sealed class DigitsDataModule : IDataModule, IDisposable
 
     readonly TensorDataLoader train;
     readonly TensorDataLoader? validation;
+    readonly TensorDataLoader? test;
 
     /// <summary>Loads the data; throws a clear error for a missing, malformed or mismatched file.</summary>
     /// <example><code>using var data = new DigitsDataModule(new DigitsDataOptions { BatchSize = 64, Seed = 42 });</code></example>
@@ -35,7 +37,9 @@ public sealed class DigitsDataModule : IDataModule, IDisposable
             throw new InvalidDataException($"'{imagesPath}' holds {imageShape[1]}x{imageShape[2]} images, but the model takes {size.Rows}x{size.Columns}; resize the images or use a model for their size.");
         if (options.ClassCount is int classes && Array.FindIndex(labels, l => l >= classes) is var bad and >= 0)
             throw new InvalidDataException($"'{labelsPath}' has label {labels[bad]} at sample {bad}, but the model predicts {classes} classes (labels 0..{classes - 1}); fix the labels or use a model with more classes.");
-        int trainCount = count - (int)Math.Round(count * options.ValidationFraction);
+        int validationStart = count - (int)Math.Round(count * options.ValidationFraction);
+        int testCount = (int)Math.Round(count * options.TestFraction);
+        int trainCount = validationStart - testCount;
         if (trainCount < 1) throw new InvalidDataException($"Validation fraction {options.ValidationFraction} leaves no training samples of {count}.");
 
         long[] sampleShape = options.Layout == InputLayout.Image
@@ -49,10 +53,16 @@ public sealed class DigitsDataModule : IDataModule, IDisposable
 
         train = new TensorDataLoader(images.narrow(0, 0, trainCount).clone(), targets.narrow(0, 0, trainCount).clone(),
             options.BatchSize, shuffle: true, options.Seed);
-        if (trainCount < count)
-            validation = new TensorDataLoader(images.narrow(0, trainCount, count - trainCount).clone(),
-                targets.narrow(0, trainCount, count - trainCount).clone(), options.BatchSize, shuffle: false, options.Seed);
+        if (validationStart < count)
+            validation = new TensorDataLoader(images.narrow(0, validationStart, count - validationStart).clone(),
+                targets.narrow(0, validationStart, count - validationStart).clone(), options.BatchSize, shuffle: false, options.Seed);
+        if (testCount > 0)
+            test = new TensorDataLoader(images.narrow(0, trainCount, testCount).clone(),
+                targets.narrow(0, trainCount, testCount).clone(), options.BatchSize, shuffle: false, options.Seed);
     }
+
+    /// <inheritdoc />
+    public IBatchLoader? Test => test;
 
     /// <inheritdoc />
     public IBatchLoader Train => train;
@@ -96,5 +106,6 @@ public sealed class DigitsDataModule : IDataModule, IDisposable
     {
         train.Dispose();
         validation?.Dispose();
+        test?.Dispose();
     }
 }

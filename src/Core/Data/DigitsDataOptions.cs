@@ -18,6 +18,12 @@ public sealed class DigitsDataOptions
     /// <summary>Share of samples, taken from the end, held out for validation (default 0.2: 8,000 / 2,000 of the bundled set).</summary>
     public double ValidationFraction { get; set; } = 0.2;
 
+    /// <summary>
+    /// Share of samples held out for testing (default 0: none), taken just before the validation samples, so that the
+    /// validation split stays the same; the training split shrinks by as many samples.
+    /// </summary>
+    public double TestFraction { get; set; }
+
     /// <summary>Flat vectors for an MLP, or 1x28x28 images for a CNN.</summary>
     public InputLayout Layout { get; set; } = InputLayout.Flat;
 
@@ -36,5 +42,7 @@ public sealed class DigitsDataOptions
         if (ClassCount is < 1) throw new ArgumentOutOfRangeException(nameof(ClassCount), ClassCount, "ClassCount must be a positive integer (or null for any label).");
         if (ImageSize is { } size && (size.Rows < 1 || size.Columns < 1))
             throw new ArgumentOutOfRangeException(nameof(ImageSize), ImageSize, "ImageSize must be positive (or null for any size).");
+        if (!(TestFraction >= 0 && TestFraction + ValidationFraction < 1))
+            throw new ArgumentOutOfRangeException(nameof(TestFraction), TestFraction, "Test fraction must be 0 or more, and with the validation fraction below 1.");
     }
 }

@@ -10,8 +10,9 @@ namespace Unified.Core.Training;
 
 /// <summary>
 /// The one place where an optimisation step happens, for both front-ends: forward closure (in the precision's dtype)
-/// → finite-loss check → backward of the scaled loss divided by the accumulation count → at an accumulation boundary:
-/// gradient sync → unscale and inf check → clip → optimiser step → step-interval scheduler → zero grad. One dispose
+/// → finite-loss check → zero grad (first micro-batch of a window) → backward of the scaled loss divided by the
+/// accumulation count → at an accumulation boundary: gradient sync → unscale and inf check → clip → optimiser step →
+/// step-interval scheduler. One dispose
 /// scope per call, so step code needs no <c>using</c>.
 /// </summary>
 public sealed class StepKernel : IStateful, IDisposable
@@ -102,6 +103,24 @@ public sealed class StepKernel : IStateful, IDisposable
     public Action<long>? BeforeOptimizerStep { get; set; }
 
     /// <summary>
+    /// Called before the optimiser's gradients are zeroed, once per optimiser step at the start of its accumulation
+    /// window, after the forward of its first micro-batch (Lightning's <c>on_before_zero_grad</c>); null costs nothing.
+    /// </summary>
+    public Action? BeforeZeroGrad { get; set; }
+
+    /// <summary>
+    /// Called before every backward with the loss it differentiates, divided by the accumulation count and not yet
+    /// scaled by the precision (Lightning's <c>on_before_backward</c>); null costs nothing.
+    /// </summary>
+    public Action<Tensor>? BeforeBackward { get; set; }
+
+    /// <summary>
+    /// Called after every backward, while the gradients are still on the network's parameters (before mixed precision
+    /// moves them to the fp32 masters) and before any synchronisation (Lightning's <c>on_after_backward</c>); null costs nothing.
+    /// </summary>
+    public Action? AfterBackward { get; set; }
+
+    /// <summary>
     /// Runs one micro-batch: <paramref name="forward"/> computes the loss; the optimiser steps when
     /// <see cref="StepOptions.AccumulateGradBatches"/> micro-batches have accumulated or when <paramref name="isLastInEpoch"/>.
     /// Returns the detached loss, owned by the caller.
@@ -115,13 +134,23 @@ public sealed class StepKernel : IStateful, IDisposable
         if (loss.numel() != 1)
             throw new InvalidOperationException($"The training step returned a tensor of shape [{string.Join(", ", loss.shape)}]; it must return the scalar loss.");
         int accumulate = options.AccumulateGradBatches;
+        // Gradients are zeroed when a window starts, as Lightning and Ignite do (numerically the same as after the
+        // previous step: nothing reads them in between), so that on_before_zero_grad sees the previous step's gradients.
+        if (pendingMicroBatches == 0)
+        {
+            BeforeZeroGrad?.Invoke();
+            optimizers.Optimizer.zero_grad();
+        }
         bool stepping = ++pendingMicroBatches == accumulate || isLastInEpoch;
         if (IsUsable(loss))
         {
             gradients?.BeforeBackward(stepping);
             InPrecision(() =>
             {
-                Precision.ScaleLoss(accumulate == 1 ? loss : loss / accumulate).backward();
+                var normalised = accumulate == 1 ? loss : loss / accumulate;
+                BeforeBackward?.Invoke(normalised);
+                Precision.ScaleLoss(normalised).backward();
+                AfterBackward?.Invoke();
                 return loss;
             });
             Precision.AfterBackward();
@@ -217,7 +246,6 @@ public sealed class StepKernel : IStateful, IDisposable
         // A skipped step must not advance the schedule (Lightning's AMP path does; that is a known bug).
         else if (optimizers is { Scheduler: { } scheduler, Interval: SchedulerInterval.Step } && GlobalStep % optimizers.Frequency == 0)
             scheduler.step();
-        optimizers.Optimizer.zero_grad();
         (pendingMicroBatches, windowHasGradients) = (0, false);
     }
 

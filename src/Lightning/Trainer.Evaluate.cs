@@ -1,0 +1,89 @@
+using TorchSharp;
+using Unified.Core.Accelerators;
+using Unified.Core.Checkpointing;
+using Unified.Core.Data;
+using Unified.Core.Runtime;
+using Unified.Core.Training;
+using static TorchSharp.torch;
+
+namespace Unified.Lightning;
+
+// Lightning's trainer.validate / test / predict: one evaluation run with the module's weights, or those of a checkpoint.
+public sealed partial class Trainer
+{
+    /// <summary>
+    /// Runs the validation split once and returns its logged means (Lightning's <c>trainer.validate</c>). With
+    /// <paramref name="ckptPath"/> (a file, <c>"best"</c> or <c>"last"</c> of this trainer's <see cref="ModelCheckpoint"/>)
+    /// the module's weights are loaded from it first.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The data has no validation split, or the checkpoint cannot be found.</exception>
+    public IReadOnlyDictionary<string, double> Validate(ITrainingModule module, IDataModule data, string? ckptPath = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var loader = data.Validation ?? throw new InvalidOperationException("Validate needs a validation split: the data module's Validation is null (e.g. DigitsDataOptions.ValidationFraction is 0).");
+        return Evaluate(TrainerStage.Validate, EvaluationLoop.Phase.Validation, module, loader, options.LimitValBatches ?? int.MaxValue, ckptPath).Metrics;
+    }
+
+    /// <summary>
+    /// Runs the test split once through <see cref="LightningModule.TestStep"/> and returns its logged means (Lightning's
+    /// <c>trainer.test</c>); <paramref name="ckptPath"/> as for <see cref="Validate"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The data has no test split, the module no test step, or the checkpoint cannot be found.</exception>
+    public IReadOnlyDictionary<string, double> Test(LightningModule module, IDataModule data, string? ckptPath = null)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(data);
+        var loader = data.Test ?? throw new InvalidOperationException("Test needs a test split: the data module's Test is null (for the digits set DigitsDataOptions.TestFraction, e.g. 0.1).");
+        if (module.GetType().GetMethod(nameof(LightningModule.TestStep))!.DeclaringType == typeof(LightningModule))
+            throw new InvalidOperationException($"{module.GetType().Name} does not override TestStep; override it to log what a test measures.");
+        return Evaluate(TrainerStage.Test, EvaluationLoop.Phase.Test, module, loader, options.LimitTestBatches ?? int.MaxValue, ckptPath).Metrics;
+    }
+
+    /// <summary>
+    /// Predicts every batch of the data's predict split (or, without one, of its test split) with
+    /// <see cref="LightningModule.PredictStep"/> and returns one tensor per batch, owned by the caller (Lightning's
+    /// <c>trainer.predict</c>); <paramref name="ckptPath"/> as for <see cref="Validate"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The data has neither a predict nor a test split, or the checkpoint cannot be found.</exception>
+    public IReadOnlyList<Tensor> Predict(LightningModule module, IDataModule data, string? ckptPath = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var loader = data.Predict ?? data.Test ?? throw new InvalidOperationException("Predict needs batches: the data module's Predict and Test are both null.");
+        return Evaluate(TrainerStage.Predict, EvaluationLoop.Phase.Predict, module, loader, options.LimitPredictBatches ?? int.MaxValue, ckptPath).Predictions;
+    }
+
+    (IReadOnlyDictionary<string, double> Metrics, List<Tensor> Predictions) Evaluate(TrainerStage stage, EvaluationLoop.Phase phase,
+        ITrainingModule module, IBatchLoader loader, int limit, string? ckptPath)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        using var guard = Enter(stage.ToString());
+        TorchRuntime.Initialize();
+        if (ResolveCheckpoint(ckptPath) is { } path) ModelWeights.Load(module.Network, path);
+        var device = Accelerator.Resolve(options.Accelerator).Device;
+        module.Network.to(device);
+        var hooks = Begin(stage, module, isGlobalZero: true);
+        try
+        {
+            module.Logged.Reset();
+            var predictions = new EvaluationLoop(hooks, view!, device).Run(phase, loader, limit, phase == EvaluationLoop.Phase.Predict ? null : module.Logged.Compute);
+            var metrics = view!.CallbackMetrics;
+            module.Logged.Reset();
+            End(hooks, stage);
+            return (metrics, predictions);
+        }
+        catch (Exception e)
+        {
+            hooks.OnException(e);
+            throw;
+        }
+    }
+
+    string? ResolveCheckpoint(string? ckptPath)
+    {
+        if (ckptPath is not ("best" or "last")) return ckptPath;
+        var checkpoint = options.Callbacks.OfType<ModelCheckpoint>().FirstOrDefault()
+            ?? throw new InvalidOperationException($"ckptPath \"{ckptPath}\" needs a ModelCheckpoint among the trainer's callbacks; pass a checkpoint file instead.");
+        return (ckptPath == "best" ? checkpoint.BestModelPath : checkpoint.LastModelPath)
+            ?? throw new InvalidOperationException($"ckptPath \"{ckptPath}\": the ModelCheckpoint has saved no {ckptPath} checkpoint yet; fit first or pass a file.");
+    }
+}

@@ -1,0 +1,71 @@
+using Unified.Core.Checkpointing;
+using Unified.Core.Logging;
+using Unified.Core.Training;
+using static TorchSharp.torch;
+
+namespace Unified.Lightning;
+
+/// <summary>
+/// What callbacks and the module see of a running <see cref="Trainer"/> (Lightning's <c>trainer</c> argument, narrowed):
+/// progress, metrics, optimisers, loggers, and <see cref="ShouldStop"/>, the one thing they may change.
+/// </summary>
+public sealed class TrainerView
+{
+    static readonly IReadOnlyDictionary<string, double> Empty = new Dictionary<string, double>();
+
+    internal TrainerView(TrainerStage stage, TrainerProgress progress, IReadOnlyList<IExperimentLogger> loggers, long? maxSteps)
+    {
+        (Stage, Progress, Loggers, MaxSteps) = (stage, progress, loggers, maxSteps);
+    }
+
+    /// <summary>The entry point that runs.</summary>
+    public TrainerStage Stage { get; }
+
+    /// <summary>Whether the fit's sanity check (a few validation batches before training) is running (Lightning's <c>sanity_checking</c>).</summary>
+    public bool SanityChecking { get; internal set; }
+
+    /// <summary>Where the loop stands (a snapshot; a new one after every batch).</summary>
+    public TrainerProgress Progress { get; internal set; }
+
+    /// <summary>The 0-based epoch in progress (Lightning's <c>current_epoch</c>).</summary>
+    public int CurrentEpoch => Progress.Epoch;
+
+    /// <summary>Optimiser steps taken (Lightning's <c>global_step</c>).</summary>
+    public long GlobalStep => Progress.GlobalStep;
+
+    /// <summary>The step limit of the fit, or null (Lightning's <c>max_steps</c>).</summary>
+    public long? MaxSteps { get; }
+
+    /// <summary>Whether this process is rank 0: the rank that logs, prints and writes files.</summary>
+    public bool IsGlobalZero => Progress.IsGlobalZero;
+
+    /// <summary>
+    /// Set to stop the fit (Lightning's <c>trainer.should_stop</c>, e.g. by early stopping): checked after
+    /// every training batch and before every epoch; a stopped fit ends as a success.
+    /// </summary>
+    public bool ShouldStop { get; set; }
+
+    /// <summary>The latest metrics: the epoch's logged means once an epoch or evaluation has ended (Lightning's <c>callback_metrics</c>).</summary>
+    public IReadOnlyDictionary<string, double> CallbackMetrics { get; internal set; } = Empty;
+
+    /// <summary>The metrics sent to the loggers last (Lightning's <c>logged_metrics</c>).</summary>
+    public IReadOnlyDictionary<string, double> LoggedMetrics { get; internal set; } = Empty;
+
+    /// <summary>The metrics logged with <c>progressBar: true</c> (Lightning's <c>progress_bar_metrics</c>).</summary>
+    public IReadOnlyDictionary<string, double> ProgressBarMetrics { get; internal set; } = Empty;
+
+    /// <summary>The fit's optimiser configurations (optimiser and scheduler), empty outside a fit (Lightning's <c>lr_scheduler_configs</c>).</summary>
+    public IReadOnlyList<OptimizerConfig> LrSchedulerConfigs { get; internal set; } = [];
+
+    /// <summary>The fit's optimisers (Lightning's <c>trainer.optimizers</c>).</summary>
+    public IReadOnlyList<optim.Optimizer> Optimizers => LrSchedulerConfigs.Select(c => c.Optimizer).ToList();
+
+    /// <summary>The experiment loggers (rank 0 only; empty on the other ranks).</summary>
+    public IReadOnlyList<IExperimentLogger> Loggers { get; }
+
+    // Writes the network's weights only (ModelCheckpoint.SaveWeightsOnly); set by the fit.
+    internal Action<string>? WeightsWriter { get; set; }
+
+    /// <summary>Saves the fit's whole state to a file (Lightning's <c>trainer.save_checkpoint</c>); null outside a fit.</summary>
+    public ICheckpointWriter? Checkpoint => Progress.Checkpoint;
+}
