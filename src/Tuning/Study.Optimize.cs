@@ -94,20 +94,37 @@ public sealed partial class Study
         return Tell(trial, state, state == TrialState.Complete ? value : null).Trial;
     }
 
-    // A timer that records the running trial's heartbeats (Optuna's heartbeat thread); a storage hiccup is not fatal.
+    // A thread that records the running trial's heartbeats, as Optuna's heartbeat thread: not a thread-pool timer, so
+    // that a busy pool (or a storage client that completes on it) cannot starve the beats; a storage hiccup is not fatal.
     IDisposable? Heartbeat(long trialId)
     {
         if (Storage.HeartbeatInterval is not { } interval) return null;
-        return new Timer(_ =>
+        var stop = new ManualResetEventSlim();
+        var thread = new Thread(() =>
         {
-            try
+            while (!stop.Wait(interval))
             {
-                Storage.RecordHeartbeat(trialId);
+                try
+                {
+                    Storage.RecordHeartbeat(trialId);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // The next beat retries; a worker that cannot reach its storage for the grace period loses its trial.
+                }
             }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // The next beat retries; a worker that cannot reach its storage for the grace period loses its trial.
-            }
-        }, null, interval, interval);
+        }) { IsBackground = true, Name = $"heartbeat of trial {trialId}" };
+        thread.Start();
+        return new HeartbeatStop(stop, thread);
+    }
+
+    sealed class HeartbeatStop(ManualResetEventSlim stop, Thread thread) : IDisposable
+    {
+        public void Dispose()
+        {
+            stop.Set();
+            thread.Join();
+            stop.Dispose();
+        }
     }
 }

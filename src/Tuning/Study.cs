@@ -8,7 +8,7 @@ namespace Unified.Tuning;
 /// <summary>
 /// A hyper-parameter search (Optuna's <c>Study</c>): a named set of trials in a storage, a direction, a sampler that
 /// proposes parameters and a pruner that stops hopeless trials. Many workers, threads or processes, may share one
-/// study through a persistent storage.
+/// study through a persistent storage (<see cref="Storages.StorageUri.Open"/>).
 /// </summary>
 /// <example><code>
 /// using var storage = StorageUri.Open("sqlite:///studies.db");
