@@ -2,11 +2,12 @@
 # The test command (README, .ci/run): installs what the tests need when it is missing, then builds and runs every test
 # and prints one closing line with the totals. Needs the .NET 10 SDK; extra arguments go to `dotnet test`.
 # Debian/Ubuntu packages: Open MPI (2-rank tests through mpirun) and Debian's Python checkers (PyTorch reads our
-# checkpoints, protobuf decodes our TensorBoard files, PyYAML reads hparams.yaml, onnx checks our exported models).
+# checkpoints, protobuf decodes our TensorBoard files, PyYAML reads hparams.yaml, onnx checks our exported models) and
+# redis-server (the tuning tests start their own server on a free loopback port and stop it at the end).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(openmpi-bin libopenmpi-dev python3-torch python3-protobuf python3-yaml python3-onnx)
+packages=(openmpi-bin libopenmpi-dev python3-torch python3-protobuf python3-yaml python3-onnx redis-server)
 missing=()
 for package in "${packages[@]}"; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
