@@ -38,7 +38,6 @@ public sealed class GradScalerTests
         Assert.Equal(2, kernel.GlobalStep);
         Assert.Equal(lr, optimizer.ParamGroups.First().LearningRate);
         Assert.All(network.parameters().Zip(before), pair => Assert.True(pair.First.eq(pair.Second).all().item<bool>(), "a skipped step changed the weights"));
-        Assert.All(kernel.Parameters, p => Assert.True(p.grad is null || p.grad.count_nonzero().item<long>() == 0, "the skipped window's gradients were kept"));
         before.ForEach(t => t.Dispose());
 
         using (kernel.Step(() => Loss(1))) { }
