@@ -96,7 +96,9 @@ public sealed class ModelCheckpoint : Callback, IStateful
             score = scores.TryGetValue(monitor, out double value) ? value
                 : throw new InvalidOperationException($"ModelCheckpoint(Monitor = \"{monitor}\") could not find the monitored key in the logged metrics. " +
                     $"Logged: {(scores.Count == 0 ? "(nothing)" : string.Join(", ", scores.Keys))}. Log it (e.g. Log(\"{monitor}\", ...)) or fix the name.");
-        if (options.Monitor is null || score is not null)
+        // Lightning's check_monitor_top_k compares strictly: a score that only ties the worst kept one keeps the older file.
+        bool tiesWorst = score is double tie && retention.Keep > 0 && retention.Kept.Count >= retention.Keep && tie == retention.Kept[^1].Score;
+        if ((options.Monitor is null || score is not null) && !tiesWorst)
         {
             if (retention.Save(FileName(progress, scores, score), score, Writer(trainer, writer)) is { } path) LastModelPath = path;
         }

@@ -33,7 +33,7 @@ public sealed class EarlyStoppingTests : IDisposable
         public override OptimizerConfig ConfigureOptimizers()
         {
             var sgd = optim.SGD(Network.parameters(), 0.05);
-            return new(sgd, optim.lr_scheduler.LambdaLR(sgd, epoch => epoch < plateauFrom ? 1.0 : 0.0));
+            return new(sgd, optim.lr_scheduler.StepLR(sgd, step_size: plateauFrom, gamma: 0.0));
         }
     }
 
