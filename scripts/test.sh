@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# By hand: apt-get install openmpi-bin libopenmpi-dev python3-torch python3-protobuf python3-yaml python3-onnx redis-server
 packages=(openmpi-bin libopenmpi-dev python3-torch python3-protobuf python3-yaml python3-onnx redis-server)
 missing=()
 for package in "${packages[@]}"; do
