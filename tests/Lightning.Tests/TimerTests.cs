@@ -67,7 +67,10 @@ public sealed class TimerTests : IDisposable
             options.Callbacks.Add(checkpoint);
             new Trainer(options).Fit(module, data);
         }
-        double saved = first.TimeElapsed();
+        double saved;
+        using (var contents = Core.Checkpointing.CheckpointFile.Load(checkpoint.LastModelPath!))
+            saved = contents.Parts["callback_Timer"].Value<double>("time_elapsed.fit");
+        Assert.True(saved > 0 && saved <= first.TimeElapsed(), $"saved {saved}, at the end {first.TimeElapsed()}");
         var resumed = new Timer(TimeSpan.FromTicks(1), TimerInterval.Epoch);
         using (var module = Mlp())
         {
