@@ -89,7 +89,8 @@ public sealed class ModelSummary : Callback
         for (int row = 0; row < Layers.Count; row++)
             text.Append('\n').Append(string.Join(" | ", columns.Select((col, i) => col.Cells[row].PadRight(widths[i]))));
         text.Append('\n').Append('-', total);
-        var modules = network.modules().ToList();
+        // TorchSharp's modules() leaves out the root, which Lightning counts.
+        var modules = network.modules().Prepend(network).ToList();
         void Line(string value, string label) => text.Append('\n').Append(value.PadRight(10)).Append(label);
         Line(Count(TrainableParameters), "Trainable params");
         Line(Count(TotalParameters - TrainableParameters), "Non-trainable params");
@@ -100,8 +101,8 @@ public sealed class ModelSummary : Callback
         return text.ToString();
     }
 
-    // Lightning's get_human_readable_count: 123 → "123  ", 1234 → "1.2 K", 2e6 → "2.0 M", 4e14 → "400 T".
-    internal static string Count(long number)
+    /// <summary>A parameter count as Lightning's <c>get_human_readable_count</c> prints it: 123 → <c>"123  "</c>, 1234 → <c>"1.2 K"</c>, 2e6 → <c>"2.0 M"</c>, 4e14 → <c>"400 T"</c>.</summary>
+    public static string Count(long number)
     {
         var c = CultureInfo.InvariantCulture;
         int digits = number > 0 ? (int)Math.Floor(Math.Log10(number)) + 1 : 1;
