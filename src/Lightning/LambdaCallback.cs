@@ -131,7 +131,19 @@ public sealed class LambdaCallback : Callback
         if (!HookNames.Any(Has)) throw new ArgumentException("LambdaCallback needs at least one hook, e.g. new LambdaCallback(onTrainEpochEnd: (trainer, module) => ...).");
     }
 
-    static readonly string[] HookNames = [nameof(Setup), nameof(Teardown), nameof(OnFitStart), nameof(OnFitEnd), nameof(OnSanityCheckStart), nameof(OnSanityCheckEnd), nameof(OnTrainStart), nameof(OnTrainEnd), nameof(OnTrainEpochStart), nameof(OnTrainEpochEnd), nameof(OnTrainBatchStart), nameof(OnTrainBatchEnd), nameof(OnValidationStart), nameof(OnValidationEnd), nameof(OnValidationEpochStart), nameof(OnValidationEpochEnd), nameof(OnValidationBatchStart), nameof(OnValidationBatchEnd), nameof(OnTestStart), nameof(OnTestEnd), nameof(OnTestEpochStart), nameof(OnTestEpochEnd), nameof(OnTestBatchStart), nameof(OnTestBatchEnd), nameof(OnPredictStart), nameof(OnPredictEnd), nameof(OnPredictEpochStart), nameof(OnPredictEpochEnd), nameof(OnPredictBatchStart), nameof(OnPredictBatchEnd), nameof(OnBeforeBackward), nameof(OnAfterBackward), nameof(OnBeforeOptimizerStep), nameof(OnBeforeZeroGrad), nameof(OnSaveCheckpoint), nameof(OnLoadCheckpoint), nameof(OnException)];
+    static readonly string[] HookNames =
+    [
+        nameof(Setup), nameof(Teardown), nameof(OnFitStart), nameof(OnFitEnd), nameof(OnSanityCheckStart),
+        nameof(OnSanityCheckEnd), nameof(OnTrainStart), nameof(OnTrainEnd), nameof(OnTrainEpochStart),
+        nameof(OnTrainEpochEnd), nameof(OnTrainBatchStart), nameof(OnTrainBatchEnd), nameof(OnValidationStart),
+        nameof(OnValidationEnd), nameof(OnValidationEpochStart), nameof(OnValidationEpochEnd),
+        nameof(OnValidationBatchStart), nameof(OnValidationBatchEnd), nameof(OnTestStart), nameof(OnTestEnd),
+        nameof(OnTestEpochStart), nameof(OnTestEpochEnd), nameof(OnTestBatchStart), nameof(OnTestBatchEnd),
+        nameof(OnPredictStart), nameof(OnPredictEnd), nameof(OnPredictEpochStart), nameof(OnPredictEpochEnd),
+        nameof(OnPredictBatchStart), nameof(OnPredictBatchEnd), nameof(OnBeforeBackward), nameof(OnAfterBackward),
+        nameof(OnBeforeOptimizerStep), nameof(OnBeforeZeroGrad), nameof(OnSaveCheckpoint), nameof(OnLoadCheckpoint),
+        nameof(OnException)
+    ];
 
     // Which hooks this instance runs (the trainer asks once per entry point).
     internal bool Has(string hook) => hook switch
