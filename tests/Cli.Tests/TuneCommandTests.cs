@@ -4,6 +4,7 @@ using System.Text.Json;
 using Unified.Testing;
 using Unified.Tuning;
 using Unified.Tuning.Storages;
+using Unified.Tuning.Tests;
 using Xunit;
 
 namespace Unified.Cli.Tests;
@@ -88,6 +89,25 @@ public sealed class TuneCommandTests : IDisposable
         Assert.Equal(json.GetProperty("trials").EnumerateArray().Select(t => t.GetProperty("value").GetDouble()), study.Trials.Select(t => t.Value!.Value));
         Assert.Equal(json.GetProperty("best").GetProperty("number").GetInt32(), study.BestTrial.Number);
         Assert.All(study.Trials, t => Assert.Equal([1], t.IntermediateValues.Keys)); // the Ignite handler reports at the trainer's epoch (from 1)
+    }
+
+    [Fact]
+    public void TwoRunsOnOneRedisStudy_ShareItsNumbering_AndItsBestTrial()
+    {
+        using var redis = new RedisServer();
+        string[] args = ["--storage", redis.Uri(db: 2), "--study", "shared", .. Small, "--json"];
+        var first = Tune(["--trials", "2", "--seed", "1", .. args]);
+        Assert.True(first.ExitCode == 0, first.Error);
+        var second = Tune(["--trials", "2", "--seed", "2", .. args]);
+        Assert.True(second.ExitCode == 0, second.Error);
+
+        var json = second.Json();
+        Assert.Equal([0, 1, 2, 3], json.GetProperty("trials").EnumerateArray().Select(t => t.GetProperty("number").GetInt32()));
+        // The first run's trials, as it reported them, are in the shared study.
+        Assert.Equal(first.Json().GetProperty("trials").GetRawText(), new System.Text.Json.Nodes.JsonArray(
+            json.GetProperty("trials").EnumerateArray().Take(2).Select(t => System.Text.Json.Nodes.JsonNode.Parse(t.GetRawText())).ToArray()).ToJsonString());
+        using var storage = StorageUri.Open(redis.Uri(db: 2));
+        Assert.Equal(json.GetProperty("best").GetProperty("number").GetInt32(), Study.Load("shared", storage).BestTrial.Number);
     }
 
     [Theory]
