@@ -154,7 +154,8 @@ public sealed class TuneCommandTests : IDisposable
         { "redis port out of range", ["--storage", "redis://localhost:70000/0"], "must be a number from 1 to 65535" },
         { "unreachable redis", ["--storage", "redis://127.0.0.1:{port}/0"], "--storage: No Redis server answered at 127.0.0.1:{port} within 5 s" },
         { "a text file as sqlite", ["--storage", "sqlite:///{tmp}/notes.db"], "--storage: '{tmp}/notes.db' is not a SQLite database" },
-        { "study with the other direction", ["--storage", "sqlite:///{tmp}/max.db", "--study", "s", "--monitor", "val_loss"], "Study 's' in " },
+        { "sqlite in a missing folder", ["--storage", "sqlite:///{tmp}/missing/s.db"], "--storage: Cannot create the SQLite file '{tmp}/missing/s.db': its folder '{tmp}/missing' does not exist" },
+        { "study with the other direction", ["--storage", "sqlite:///{tmp}/max.db", "--study", "s", "--monitor", "val_loss"], "exists with direction Maximize, not Minimize: pass direction Maximize or choose another study name. (--monitor val_accuracy maximises, val_loss minimises)" },
         { "plots into a file", ["--plots", "{tmp}/notes.db"], "--plots '{tmp}/notes.db' is a file" },
         { "zero batch limit", ["--limit-train-batches", "0"], "--limit-train-batches must be a positive integer" },
     };

@@ -34,7 +34,6 @@ public static class TuneRunner
         {
             throw new UsageException($"{e.Message} (--monitor val_accuracy maximises, val_loss minimises)");
         }
-        if (settings.Plots is { } plots) Directory.CreateDirectory(plots);
 
         var clock = Stopwatch.StartNew();
         var objective = new DigitsObjective(settings, cancellationToken);
@@ -64,7 +63,7 @@ public static class TuneRunner
         {
             return StorageUri.Open(uri);
         }
-        catch (Exception e) when (e is ArgumentException or TimeoutException or InvalidDataException)
+        catch (Exception e) when (e is ArgumentException or TimeoutException or InvalidDataException or IOException)
         {
             throw new UsageException($"--storage: {FirstLine(e.Message)}");
         }
@@ -81,6 +80,7 @@ public static class TuneRunner
 
     static List<string> SavePlots(Study study, string folder, TextWriter error)
     {
+        Directory.CreateDirectory(folder);
         var written = new List<string>();
         string history = Path.Combine(folder, PlotFiles[0]), importances = Path.Combine(folder, PlotFiles[1]);
         StudyPlots.SaveOptimizationHistory(study, history);
