@@ -38,6 +38,7 @@ public static class StudyPlots
         {
             var points = plot.Add.ScatterPoints(pruned.Select(t => (double)t.Number).ToArray(), pruned.Select(t => t.Value!.Value).ToArray(), Colors.Gray);
             points.LegendText = "pruned (last reported value)";
+            points.MarkerSize = 7;
         }
         var values = plot.Add.ScatterPoints(complete.Select(t => (double)t.Number).ToArray(), complete.Select(t => t.Value!.Value).ToArray(), Colors.C0);
         values.LegendText = "objective value";
