@@ -1,6 +1,6 @@
 namespace Unified.Ignite;
 
-public sealed partial class Engine
+public partial class Engine
 {
     // Copy-on-write arrays: firing iterates without allocating, and a handler may remove itself (or others) while its event fires.
     readonly Dictionary<Event, Entry[]> handlers = [];
