@@ -49,4 +49,12 @@ public partial class Engine
         State.Seed = state.Values.ContainsKey("seed") ? state.Value<long>("seed") : State.Seed;
         phase = Phase.Start;
     }
+
+    /// <summary>Forgets every run: the state of an engine that never ran (what a fresh engine's state dict would restore, had it one).</summary>
+    internal void ResetState()
+    {
+        (State.Iteration, State.Epoch, State.EpochIteration, State.EpochLength, State.MaxEpochs, State.MaxIters) = (0, 0, 0, null, null, null);
+        (epochOpen, position, phase) = (false, null, Phase.Start);
+        State.Metrics.Clear();
+    }
 }
