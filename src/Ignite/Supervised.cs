@@ -36,7 +36,12 @@ public static class Supervised
         var step = options.StepOptions();
         options.Ddp.Validate();
         var device = Accelerator.Resolve(options.Accelerator).Device;
-        var strategy = options.ProcessGroup is { } group ? new DdpStrategy(group, options.Ddp) : null;
+        // A network passed through Idist.AutoModel trains over Idist's group unless the options name one.
+        var auto = options.ProcessGroup is null ? Distributed.Idist.AutoGroupFor(module.Network) : null;
+        var ddp = auto is { SyncBatchNorm: true } && !options.Ddp.SyncBatchNorm
+            ? new DdpOptions { BucketCapMb = options.Ddp.BucketCapMb, BroadcastBuffers = options.Ddp.BroadcastBuffers, OverlapWithBackward = options.Ddp.OverlapWithBackward, SyncBatchNorm = true }
+            : options.Ddp;
+        var strategy = (options.ProcessGroup ?? auto?.Group) is { } group ? new DdpStrategy(group, ddp) : null;
         if (strategy is not null) device = strategy.DeviceFor(device);
         // Under data parallelism only rank 0 writes to the experiment loggers.
         var recording = options.RecorderOptions(isGlobalZero: strategy?.IsGlobalZero ?? true);
