@@ -58,14 +58,14 @@ public sealed class ProgressBarTests
     [Fact]
     public void OnALiveConsole_ShowsTheLossFromTheOutput_AndTheMetrics()
     {
-        using var data = CountingData.Loader(10, 1);
+        using var data = CountingData.Loader(8, 1);
         var text = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Ansi = AnsiSupport.Yes, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.Yes, Out = new AnsiConsoleOutput(text),
         });
         console.Profile.Width = 200;
-        var engine = Losses(stepMs: 40);
+        var engine = Losses(stepMs: 100); // the display reads the loss at most every 100 ms and renders on its own thread
         var bar = new ProgressBar((e, names) => new LiveProgress(console, e.State.MaxEpochs ?? 1, e.State.EpochLength ?? 0, names is null ? null : () => names));
         bar.Attach(engine, metricNames: ["accuracy"], outputTransform: output => (Tensor)output! * 2);
 
