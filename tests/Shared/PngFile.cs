@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Hashing;
 
 namespace Unified.Testing;
 
@@ -28,7 +27,7 @@ public sealed record PngFile(int Width, int Height, int BitDepth, int ColorType,
             string type = System.Text.Encoding.ASCII.GetString(bytes, offset + 4, 4);
             var data = bytes.AsSpan(offset + 8, length);
             uint crc = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(offset + 8 + length));
-            if (Crc32.HashToUInt32(bytes.AsSpan(offset + 4, 4 + length)) != crc) throw new InvalidDataException($"{path}: the CRC of chunk {type} is wrong.");
+            if (Crc32(bytes.AsSpan(offset + 4, 4 + length)) != crc) throw new InvalidDataException($"{path}: the CRC of chunk {type} is wrong.");
             if (chunks == 0)
             {
                 if (type != "IHDR" || length != 13) throw new InvalidDataException($"{path}: the first chunk is {type}, not IHDR.");
@@ -40,5 +39,17 @@ public sealed record PngFile(int Width, int Height, int BitDepth, int ColorType,
         }
         if (last != "IEND" || header is not { } h) throw new InvalidDataException($"{path}: the last chunk is {last}, not IEND.");
         return new PngFile(h.Width, h.Height, h.Depth, h.Color, chunks);
+    }
+
+    /// <summary>CRC-32 as PNG defines it (ISO 3309, reflected polynomial 0xEDB88320), written out so that every test project can link this file without a package.</summary>
+    static uint Crc32(ReadOnlySpan<byte> data)
+    {
+        uint crc = 0xFFFFFFFF;
+        foreach (byte b in data)
+        {
+            crc ^= b;
+            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
+        }
+        return ~crc;
     }
 }
