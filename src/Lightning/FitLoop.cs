@@ -32,6 +32,7 @@ internal sealed class FitLoop : IDisposable
     readonly List<EpochResult> history;
     readonly int batches;
     readonly CancellationToken cancellationToken;
+    readonly OptimizerConfig? plateau;
     bool resumed;
 
     public FitLoop(TrainerOptions options, ITrainingModule module, IDataModule data, DdpStrategy? strategy, Device device,
@@ -45,6 +46,7 @@ internal sealed class FitLoop : IDisposable
         recorder = new FitRecorder(options.RecorderOptions(view.IsGlobalZero));
         evaluation = new EvaluationLoop(hooks, view, device);
         view.LrSchedulerConfigs = [kernel.Optimizers];
+        plateau = kernel.Optimizers.ReducesOnPlateau ? kernel.Optimizers : null;
         // Under ddp rank 0 writes each checkpoint and every rank waits until it is durable.
         state = new TrainingState(module, kernel) { ProcessGroup = strategy?.Group ?? SingleProcessGroup.Instance }.Add("loop", loop)
             .Add(EpochEndProgress.PartName, epochEnd, optional: true);
@@ -84,7 +86,7 @@ internal sealed class FitLoop : IDisposable
             hooks.Run(nameof(Callback.OnFitStart), c => c.OnFitStart(view, module), m => m.OnFitStart());
             if (!resumed) SanityCheck();
             hooks.Run(nameof(Callback.OnTrainStart), c => c.OnTrainStart(view, module), m => m.OnTrainStart());
-            if (epochEnd.SchedulersPending) StepEpochSchedulers(loop.Epoch - 1);
+            if (epochEnd.SchedulersPending) StepPendingSchedulers(loop.Epoch - 1);
             (int startEpoch, int startBatch) = (loop.Epoch, loop.BatchesDone);
             for (int epoch = startEpoch; epoch < options.MaxEpochs && !MaxStepsReached && !view.ShouldStop; epoch++)
                 TrainEpoch(epoch, epoch == startEpoch ? Math.Min(startBatch, batches) : 0);
@@ -147,14 +149,22 @@ internal sealed class FitLoop : IDisposable
             // Only at optimiser-step boundaries, so that a stop leaves no half-accumulated gradients behind.
             if (kernel.AtStepBoundary) ThrowIfStopping();
             int i = index;
-            if (batchStart && hooks.OnTrainBatchStart(batch, i) == -1) return (index, true);
+            if (batchStart && hooks.OnTrainBatchStart(batch, i) == -1)
+            {
+                kernel.EpochEnd(epoch);
+                return (index, true);
+            }
             index++;
             long start = FitRecorder.StepStarting();
             using var loss = kernel.Step(() => module.TrainingStep(batch, i), isLastInEpoch: index == batches);
+            // Lightning steps the epoch's schedulers with its last batch, before on_train_batch_end and validation
+            // (training_epoch_loop.py advance: update_lr_schedulers("epoch", update_plateau_schedulers=False)).
+            if (index == batches) kernel.EpochEnd(epoch);
             recorder.StepCompleted(start, loss, batch.Size, kernel.GlobalStep);
             (loop.BatchesDone, loop.GlobalStep) = (index, kernel.GlobalStep);
             view.Progress = view.Progress with { BatchIndex = i, GlobalStep = kernel.GlobalStep };
             if (batchEnd) hooks.OnTrainBatchEnd(loss, batch, i);
+            if (kernel.AtStepBoundary && plateau is { Interval: SchedulerInterval.Step }) plateau.StepOnPlateau(SchedulerInterval.Step, i, view.CallbackMetrics);
             if (MaxStepsReached || view.ShouldStop) break;
         }
         return (index, false);
@@ -162,8 +172,8 @@ internal sealed class FitLoop : IDisposable
 
     // A fit stopped mid-epoch (max steps, ShouldStop) still shows the epoch's end (validation, logging, epoch hooks, so
     // ModelCheckpoint writes last.ckpt) but records where it stopped, and leaves what the epoch's real end does once
-    // (epoch schedulers, the training means) to a resumed fit. Lightning steps epoch schedulers only when the epoch's
-    // batches are all done (fit_loop.py, _num_ready_batches_reached), and after on_train_epoch_end.
+    // (plateau schedulers, the training means) to a resumed fit. Lightning steps plateau schedulers only when the
+    // epoch's batches are done, after on_train_epoch_end, on the callback metrics (fit_loop.py on_advance_end).
     void EndEpoch(int epoch, int done, bool endedByModule)
     {
         bool allBatches = done >= batches, finished = allBatches || endedByModule;
@@ -176,9 +186,8 @@ internal sealed class FitLoop : IDisposable
         view.CallbackMetrics = result.Metrics;
         (loop.Epoch, loop.BatchesDone, loop.GlobalStep) = finished ? (epoch + 1, 0, kernel.GlobalStep) : (epoch, done, kernel.GlobalStep);
         loop.Metrics = result.Metrics;
-        epochEnd.SchedulersPending = allBatches;
         hooks.OnTrainEpochEnd();
-        if (allBatches) StepEpochSchedulers(epoch);
+        if (finished) plateau?.StepOnPlateau(SchedulerInterval.Epoch, epoch, view.CallbackMetrics);
     }
 
     void Validate(int epoch)
@@ -190,7 +199,8 @@ internal sealed class FitLoop : IDisposable
 
     IReadOnlyDictionary<string, double> Metrics() => strategy?.Reduce(module.Logged) ?? module.Logged.Compute();
 
-    void StepEpochSchedulers(int epoch)
+    // Checkpoints written before the epoch's schedulers stepped at its last batch (older files) step them on resume.
+    void StepPendingSchedulers(int epoch)
     {
         kernel.EpochEnd(epoch);
         epochEnd.SchedulersPending = false;

@@ -4,6 +4,7 @@ using Unified.Core.Data;
 using Unified.Core.Distributed;
 using Unified.Core.Runtime;
 using Unified.Core.Training;
+using static TorchSharp.torch;
 
 namespace Unified.Lightning;
 
@@ -46,8 +47,11 @@ public sealed partial class Trainer
     /// <summary>Whether the last fit was stopped by a callback (Lightning's <c>should_stop</c>).</summary>
     public bool ShouldStop => view?.ShouldStop ?? false;
 
-    /// <summary>The last fit's optimiser configurations (optimiser, scheduler, interval, frequency).</summary>
+    /// <summary>The last fit's optimiser configurations (optimiser, scheduler, interval, frequency, monitor; Lightning's <c>lr_scheduler_configs</c>).</summary>
     public IReadOnlyList<OptimizerConfig> LrSchedulerConfigs => view?.LrSchedulerConfigs ?? [];
+
+    /// <summary>The last fit's optimisers (Lightning's <c>trainer.optimizers</c>), e.g. to read their learning rates.</summary>
+    public IReadOnlyList<optim.Optimizer> Optimizers => view?.Optimizers ?? [];
 
     /// <summary>Whether this process is rank 0 of the last fit (Lightning's <c>is_global_zero</c>); true without data parallelism.</summary>
     public bool IsGlobalZero { get; private set; } = true;
