@@ -33,6 +33,7 @@ internal sealed class FitLoop : IDisposable
     readonly int batches;
     readonly CancellationToken cancellationToken;
     readonly OptimizerConfig? plateau;
+    readonly Func<IReadOnlyDictionary<string, double>> stepMetrics;
     bool resumed;
 
     public FitLoop(TrainerOptions options, ITrainingModule module, IDataModule data, DdpStrategy? strategy, Device device,
@@ -47,6 +48,7 @@ internal sealed class FitLoop : IDisposable
         evaluation = new EvaluationLoop(hooks, view, device);
         view.LrSchedulerConfigs = [kernel.Optimizers];
         plateau = kernel.Optimizers.ReducesOnPlateau ? kernel.Optimizers : null;
+        stepMetrics = StepMetrics;
         // Under ddp rank 0 writes each checkpoint and every rank waits until it is durable.
         state = new TrainingState(module, kernel) { ProcessGroup = strategy?.Group ?? SingleProcessGroup.Instance }.Add("loop", loop)
             .Add(EpochEndProgress.PartName, epochEnd, optional: true);
@@ -140,6 +142,7 @@ internal sealed class FitLoop : IDisposable
     (int Done, bool EndedByModule) TrainBatches(int epoch, int first)
     {
         bool batchStart = hooks.HasTrainBatchStart, batchEnd = hooks.HasTrainBatchEnd;
+        var lightning = hooks.Lightning;
         int index = first;
         foreach (var raw in data.Train.Epoch(epoch, first))
         {
@@ -149,8 +152,10 @@ internal sealed class FitLoop : IDisposable
             // Only at optimiser-step boundaries, so that a stop leaves no half-accumulated gradients behind.
             if (kernel.AtStepBoundary) ThrowIfStopping();
             int i = index;
+            if (lightning is not null) (lightning.InTrainingBatch, lightning.CurrentBatchSize) = (true, batch.Size);
             if (batchStart && hooks.OnTrainBatchStart(batch, i) == -1)
             {
+                lightning!.InTrainingBatch = false;
                 kernel.EpochEnd(epoch);
                 return (index, true);
             }
@@ -160,10 +165,12 @@ internal sealed class FitLoop : IDisposable
             // Lightning steps the epoch's schedulers with its last batch, before on_train_batch_end and validation
             // (training_epoch_loop.py advance: update_lr_schedulers("epoch", update_plateau_schedulers=False)).
             if (index == batches) kernel.EpochEnd(epoch);
-            recorder.StepCompleted(start, loss, batch.Size, kernel.GlobalStep);
+            recorder.StepCompleted(start, loss, batch.Size, kernel.GlobalStep, stepMetrics);
             (loop.BatchesDone, loop.GlobalStep) = (index, kernel.GlobalStep);
             view.Progress = view.Progress with { BatchIndex = i, GlobalStep = kernel.GlobalStep };
             if (batchEnd) hooks.OnTrainBatchEnd(loss, batch, i);
+            if (lightning is not null) (lightning.InTrainingBatch, lightning.CurrentBatchSize) = (false, 1);
+            view.StepEnded(module.Logged);
             if (kernel.AtStepBoundary && plateau is { Interval: SchedulerInterval.Step }) plateau.StepOnPlateau(SchedulerInterval.Step, i, view.CallbackMetrics);
             if (MaxStepsReached || view.ShouldStop) break;
         }
@@ -179,11 +186,12 @@ internal sealed class FitLoop : IDisposable
         bool allBatches = done >= batches, finished = allBatches || endedByModule;
         using var trainingMeans = finished ? null : LoggedSnapshot.Take(module.Logged);
         Validate(epoch);
-        var result = new EpochResult(epoch, kernel.GlobalStep, Metrics());
+        var values = Metrics();
+        var result = new EpochResult(epoch, kernel.GlobalStep, values.Callback);
         trainingMeans?.Restore(module.Logged);
         history.Add(result);
-        recorder.EpochCompleted(result);
-        view.CallbackMetrics = result.Metrics;
+        recorder.EpochCompleted(result with { Metrics = values.Logged });
+        view.Update(values);
         (loop.Epoch, loop.BatchesDone, loop.GlobalStep) = finished ? (epoch + 1, 0, kernel.GlobalStep) : (epoch, done, kernel.GlobalStep);
         loop.Metrics = result.Metrics;
         hooks.OnTrainEpochEnd();
@@ -197,7 +205,10 @@ internal sealed class FitLoop : IDisposable
         evaluation.Run(EvaluationLoop.Phase.Validation, validation, options.LimitValBatches ?? int.MaxValue, Metrics);
     }
 
-    IReadOnlyDictionary<string, double> Metrics() => strategy?.Reduce(module.Logged) ?? module.Logged.Compute();
+    LoggedValues Metrics() => module.Logged.ComputeEpoch(strategy?.Group);
+
+    // What the module logged per step goes to the loggers with the step's loss, every LogEveryNSteps steps.
+    IReadOnlyDictionary<string, double> StepMetrics() => module.Logged.ComputeStep().Logged;
 
     // Checkpoints written before the epoch's schedulers stepped at its last batch (older files) step them on resume.
     void StepPendingSchedulers(int epoch)

@@ -65,8 +65,8 @@ public sealed partial class Trainer
         try
         {
             module.Logged.Reset();
-            var predictions = new EvaluationLoop(hooks, view!, device).Run(phase, loader, limit, phase == EvaluationLoop.Phase.Predict ? null : module.Logged.Compute);
-            var metrics = view!.CallbackMetrics;
+            var predictions = new EvaluationLoop(hooks, view!, device).Run(phase, loader, limit, phase == EvaluationLoop.Phase.Predict ? null : () => module.Logged.ComputeEpoch(null));
+            var metrics = phase == EvaluationLoop.Phase.Predict ? view!.CallbackMetrics : module.Logged.ComputeEpoch(null).Callback;
             module.Logged.Reset();
             End(hooks, stage);
             return (metrics, predictions);

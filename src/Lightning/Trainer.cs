@@ -35,8 +35,14 @@ public sealed partial class Trainer
     /// <summary>One entry per epoch of the last fit (an epoch stopped early by max steps included).</summary>
     public IReadOnlyList<EpochResult> History => history;
 
-    /// <summary>The latest metrics: the last epoch's logged means, or the last Validate/Test's (Lightning's <c>callback_metrics</c>).</summary>
+    /// <summary>Every value the last entry point logged, latest first (Lightning's <c>callback_metrics</c>): epoch values, and per-step values of the last training batch.</summary>
     public IReadOnlyDictionary<string, double> CallbackMetrics => view?.CallbackMetrics ?? new Dictionary<string, double>();
+
+    /// <summary>The values last sent to the loggers, <c>_step</c>/<c>_epoch</c> suffixed when logged both ways (Lightning's <c>logged_metrics</c>).</summary>
+    public IReadOnlyDictionary<string, double> LoggedMetrics => view?.LoggedMetrics ?? new Dictionary<string, double>();
+
+    /// <summary>The values logged with <c>progressBar: true</c> (Lightning's <c>progress_bar_metrics</c>).</summary>
+    public IReadOnlyDictionary<string, double> ProgressBarMetrics => view?.ProgressBarMetrics ?? new Dictionary<string, double>();
 
     /// <summary>The 0-based epoch the last fit was in when it ended (Lightning's <c>current_epoch</c>).</summary>
     public int CurrentEpoch => view?.CurrentEpoch ?? 0;
