@@ -278,6 +278,10 @@ public sealed class LoggedMetrics : IStateful, IDisposable
         return null;
     }
 
-    /// <inheritdoc />
-    public void Dispose() => Reset();
+    /// <summary>Frees the values; logged metrics belong to the module and are left as they are.</summary>
+    public void Dispose()
+    {
+        foreach (var entry in entries.Values) (entry.Epoch, entry.Step) = (Dispose(entry.Epoch), Dispose(entry.Step));
+        entries.Clear();
+    }
 }
