@@ -15,7 +15,7 @@ public sealed class LoggedMetrics : IStateful, IDisposable
 {
     sealed class Entry(LogOptions options, Metric? metric)
     {
-        public LogOptions Options { get; } = options;
+        public LogOptions Options { get; set; } = options;
         public Metric? Metric { get; } = metric;
         public Tensor? Epoch { get; set; }
         public long Count { get; set; }
@@ -99,9 +99,11 @@ public sealed class LoggedMetrics : IStateful, IDisposable
         options.Validate(name);
         if (entries.TryGetValue(name, out var entry))
         {
-            if (entry.Options != options || (entry.Metric is null) != (metric is null))
+            // Where a value is shown may differ between calls (the progress bar once asked for, it stays); how it is reduced may not.
+            if (entry.Options with { ProgressBar = options.ProgressBar, Logger = options.Logger } != options || (entry.Metric is null) != (metric is null))
                 throw new ArgumentException($"'{name}' was logged twice this epoch with different options ({Describe(entry)} and {Describe(options, metric)}); "
                     + "log one name with the same options everywhere (e.g. train_acc and val_acc for training and validation).", nameof(options));
+            if (options.ProgressBar && !entry.Options.ProgressBar) entry.Options = entry.Options with { ProgressBar = true };
             return entry;
         }
         return entries[name] = new Entry(options, metric);
