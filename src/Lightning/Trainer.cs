@@ -2,6 +2,7 @@ using TorchSharp;
 using Unified.Core.Accelerators;
 using Unified.Core.Data;
 using Unified.Core.Distributed;
+using Unified.Core.Logging;
 using Unified.Core.Runtime;
 using Unified.Core.Training;
 using static TorchSharp.torch;
@@ -23,6 +24,7 @@ public sealed partial class Trainer
     readonly TrainerOptions options;
     readonly List<EpochResult> history = [];
     TrainerView? view;
+    ModelCheckpoint? defaultCheckpoint;
     int running;
 
     /// <summary>Creates a trainer; options are validated here.</summary>
@@ -107,6 +109,10 @@ public sealed partial class Trainer
     {
         if (options.Seed is long seed) Seed.Everything(seed);
         var device = Accelerator.Resolve(options.Accelerator).Device;
+        if (options.Deterministic && device.type != DeviceType.CPU)
+            throw new NotSupportedException($"Deterministic = true on {device.type}: TorchSharp 0.107 cannot switch torch to deterministic algorithms; train on the CPU (deterministic) or set Deterministic = false.");
+        // Lightning's detect_anomaly: torch.autograd.set_detect_anomaly for the whole fit.
+        using var anomaly = options.DetectAnomaly ? autograd.set_detect_anomaly(true) : null;
         if (strategy is not null) device = strategy.DeviceFor(device);
         history.Clear();
         var hooks = Begin(TrainerStage.Fit, module, IsGlobalZero);
@@ -135,8 +141,8 @@ public sealed partial class Trainer
     HookRunner Begin(TrainerStage stage, ITrainingModule module, bool isGlobalZero)
     {
         var lightning = module as LightningModule;
-        view = new TrainerView(stage, new TrainerProgress(0, options.MaxEpochs, 0, 0, 0, isGlobalZero),
-            isGlobalZero ? [.. options.Loggers] : [], options.MaxSteps);
+        view = new TrainerView(stage, new TrainerProgress(0, options.EffectiveMaxEpochs, 0, 0, 0, isGlobalZero),
+            isGlobalZero && options.FastDevRun is null ? [.. options.Loggers] : [], options.EffectiveMaxSteps) { FastDevRun = options.FastDevRun is not null };
         var hooks = new HookRunner(CallbackList(lightning), module, view);
         if (lightning is not null) lightning.Trainer = view;
         try
@@ -170,8 +176,20 @@ public sealed partial class Trainer
             callbacks.RemoveAll(c => types.Contains(c.GetType()));
             callbacks.AddRange(own);
         }
+        if (view!.Stage == TrainerStage.Fit) defaultCheckpoint = null;
+        if (options.EnableCheckpointing && view.Stage == TrainerStage.Fit && !callbacks.OfType<ModelCheckpoint>().Any() && WorldSize == 1)
+            callbacks.Add(defaultCheckpoint = DefaultCheckpoint());
         return [.. callbacks.Where(c => c is not ModelCheckpoint), .. callbacks.Where(c => c is ModelCheckpoint)];
     }
+
+    // Lightning's default ModelCheckpoint: the last epoch's checkpoint in a new lightning_logs/version_N, never over older files.
+    ModelCheckpoint DefaultCheckpoint() => new(new ModelCheckpointOptions
+    {
+        DirPath = Path.Combine(LogDirectory.Resolve(options.DefaultRootDir, "lightning_logs", version: null), "checkpoints"),
+    });
+
+    /// <summary>The checkpoint callback <see cref="TrainerOptions.EnableCheckpointing"/> added to the last fit, or null.</summary>
+    public ModelCheckpoint? DefaultCheckpointCallback => defaultCheckpoint;
 
     IDisposable Enter(string entryPoint)
     {

@@ -19,6 +19,9 @@ public sealed class TrainerView
     /// <summary>The entry point that runs.</summary>
     public TrainerStage Stage { get; }
 
+    /// <summary>Whether the entry point is a <see cref="TrainerOptions.FastDevRun"/>: checkpoints and early stopping stay idle (Lightning's <c>fast_dev_run</c>).</summary>
+    public bool FastDevRun { get; internal init; }
+
     /// <summary>Whether the fit's sanity check (a few validation batches before training) is running (Lightning's <c>sanity_checking</c>).</summary>
     public bool SanityChecking { get; internal set; }
 

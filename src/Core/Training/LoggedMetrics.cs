@@ -220,6 +220,19 @@ public sealed class LoggedMetrics : IStateful, IDisposable
         return (long)(hash >> 1);
     }
 
+    /// <summary>Forgets the values of <paramref name="names"/> (e.g. those a previous validation run of the epoch logged), resetting logged metrics among them.</summary>
+    public void Forget(IEnumerable<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        foreach (var name in names)
+        {
+            if (!entries.Remove(name, out var entry)) continue;
+            (entry.Epoch, entry.Step) = (Dispose(entry.Epoch), Dispose(entry.Step));
+            entry.Metric?.Reset();
+            epochValues = null;
+        }
+    }
+
     /// <summary>Forgets every value and resets the logged metrics (call at epoch start).</summary>
     public void Reset()
     {
