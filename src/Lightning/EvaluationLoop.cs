@@ -1,4 +1,5 @@
 using Unified.Core.Data;
+using Unified.Core.Models;
 using Unified.Core.Training;
 using static TorchSharp.torch;
 
@@ -36,6 +37,7 @@ internal sealed class EvaluationLoop(HookRunner hooks, TrainerView view, Device 
                 using var batch = raw.MoveTo(device);
                 if (index >= limit) break;
                 int i = index++;
+                if (i == 0) InputLayoutCheck.ThrowIfMismatched(network, batch.Input);
                 if (lightning is not null) (lightning.InEvaluationBatch, lightning.CurrentBatchSize) = (true, batch.Size);
                 if (batchStart) BatchStart(phase, batch, i);
                 if (phase == Phase.Validation) EvaluationStep.Run(hooks.Module, batch, i);

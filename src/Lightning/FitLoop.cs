@@ -2,6 +2,7 @@ using Unified.Core.Checkpointing;
 using Unified.Core.Data;
 using Unified.Core.Distributed;
 using Unified.Core.Logging;
+using Unified.Core.Models;
 using Unified.Core.State;
 using Unified.Core.Training;
 using static TorchSharp.torch;
@@ -36,7 +37,7 @@ internal sealed class FitLoop : IDisposable
     readonly CancellationToken cancellationToken;
     readonly OptimizerConfig? plateau;
     readonly Func<IReadOnlyDictionary<string, double>> stepMetrics;
-    bool resumed;
+    bool resumed, layoutChecked;
 
     public FitLoop(TrainerOptions options, ITrainingModule module, IDataModule data, DdpStrategy? strategy, Device device,
         HookRunner hooks, TrainerView view, List<EpochResult> history, CancellationToken cancellationToken)
@@ -167,6 +168,12 @@ internal sealed class FitLoop : IDisposable
             // Only at optimiser-step boundaries, so that a stop leaves no half-accumulated gradients behind.
             if (kernel.AtStepBoundary) ThrowIfStopping();
             int i = index;
+            // A CNN given flat rows (or an MLP images) fails here with the fix, not inside Conv2d.
+            if (!layoutChecked)
+            {
+                InputLayoutCheck.ThrowIfMismatched(module.Network, batch.Input);
+                layoutChecked = true;
+            }
             if (lightning is not null) (lightning.InTrainingBatch, lightning.CurrentBatchSize) = (true, batch.Size);
             if (batchStart && hooks.OnTrainBatchStart(batch, i) == -1)
             {
