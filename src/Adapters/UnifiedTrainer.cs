@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Unified.Core.Checkpointing;
 using Unified.Core.Data;
 using Unified.Core.Distributed;
+using Unified.Core.Logging;
 using Unified.Core.Training;
 using Unified.Ignite;
 using Unified.Lightning;
@@ -69,6 +70,9 @@ public sealed class UnifiedTrainer
             LogEveryNSteps = options.LogEveryNSteps,
             Histograms = options.Histograms,
             LoggerFactory = options.LoggerFactory,
+            // The adapter's caller shows progress (the CLI's display through OnStep/OnEpoch).
+            EnableProgressBar = false,
+            EnableModelSummary = false,
         };
         foreach (var logger in options.Loggers) trainerOptions.Loggers.Add(logger);
         if (options.OnStep is not null || options.OnEpoch is not null) trainerOptions.Callbacks.Add(new ReportingCallback(options));

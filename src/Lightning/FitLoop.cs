@@ -56,6 +56,7 @@ internal sealed class FitLoop : IDisposable
         view.LrSchedulerConfigs = [kernel.Optimizers];
         plateau = kernel.Optimizers.ReducesOnPlateau ? kernel.Optimizers : null;
         stepMetrics = StepMetrics;
+        view.Kernel = kernel;
         // Under ddp rank 0 writes each checkpoint and every rank waits until it is durable.
         state = new TrainingState(module, kernel) { ProcessGroup = strategy?.Group ?? SingleProcessGroup.Instance }.Add("loop", loop)
             .Add(EpochEndProgress.PartName, epochEnd, optional: true);

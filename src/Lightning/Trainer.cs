@@ -142,7 +142,8 @@ public sealed partial class Trainer
     {
         var lightning = module as LightningModule;
         view = new TrainerView(stage, new TrainerProgress(0, options.EffectiveMaxEpochs, 0, 0, 0, isGlobalZero),
-            isGlobalZero && options.FastDevRun is null ? [.. options.Loggers] : [], options.EffectiveMaxSteps) { FastDevRun = options.FastDevRun is not null };
+            isGlobalZero && options.FastDevRun is null ? [.. options.Loggers] : [], options.EffectiveMaxSteps)
+        { FastDevRun = options.FastDevRun is not null, LogEveryNSteps = options.LogEveryNSteps };
         var hooks = new HookRunner(CallbackList(lightning), module, view);
         if (lightning is not null) lightning.Trainer = view;
         try
@@ -170,6 +171,7 @@ public sealed partial class Trainer
     List<Callback> CallbackList(LightningModule? module)
     {
         var callbacks = options.Callbacks.ToList();
+        callbacks.AddRange(DefaultCallbacks.For(options, callbacks));
         if (module?.ConfigureCallbacks().ToList() is { Count: > 0 } own)
         {
             var types = own.Select(c => c.GetType()).ToHashSet();

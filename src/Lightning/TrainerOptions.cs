@@ -110,18 +110,12 @@ public sealed class TrainerOptions
     /// <summary>Where the default checkpoints go (Lightning's <c>default_root_dir</c>, default the current folder): <c>lightning_logs/version_N/checkpoints</c> under it.</summary>
     public string DefaultRootDir { get; set; } = ".";
 
-    /// <summary>Show the progress display during a fit (Lightning's <c>enable_progress_bar</c>, default true).</summary>
-    public bool EnableProgressBar { get; set; } = true;
-
     /// <summary>
     /// Add a <see cref="ModelCheckpoint"/> (the last epoch's checkpoint, in <see cref="DefaultRootDir"/>'s
     /// <c>lightning_logs/version_N/checkpoints</c>, a new version per fit) when the callbacks have none (Lightning's
     /// <c>enable_checkpointing</c>, default true).
     /// </summary>
     public bool EnableCheckpointing { get; set; } = true;
-
-    /// <summary>Print the module's layers and parameter counts when a fit starts (Lightning's <c>enable_model_summary</c>, default true).</summary>
-    public bool EnableModelSummary { get; set; } = true;
 
     /// <summary>Find the operation that produced a NaN gradient, at some speed cost (Lightning's <c>detect_anomaly</c>: <c>torch.autograd.set_detect_anomaly</c>).</summary>
     public bool DetectAnomaly { get; set; }
@@ -151,6 +145,18 @@ public sealed class TrainerOptions
 
     /// <summary>Where the trainer's <see cref="ILogger"/> events go (fit started, epoch completed, logger warnings); null for none.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>
+    /// Show a <see cref="ProgressBar"/> (Lightning's <c>enable_progress_bar</c>, default true): a live display on a
+    /// terminal, one line per epoch otherwise; a <see cref="ProgressBar"/> among <see cref="Callbacks"/> is used instead.
+    /// </summary>
+    public bool EnableProgressBar { get; set; } = true;
+
+    /// <summary>Print a <see cref="ModelSummary"/> when fitting starts (Lightning's <c>enable_model_summary</c>, default true).</summary>
+    public bool EnableModelSummary { get; set; } = true;
+
+    /// <summary>Where the default progress bar and model summary write (null: the console).</summary>
+    public TextWriter? ProgressOutput { get; set; }
 
     /// <summary>Throws when a value is out of range, naming the field and the allowed values.</summary>
     public void Validate()

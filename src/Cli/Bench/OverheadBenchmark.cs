@@ -62,7 +62,7 @@ public static class OverheadBenchmark
                 // A LightningModule: the trainer dispatches its full hook set (none overridden) and Lightning's Log.
                 // It shares the seeded network, which `module` disposes.
                 var lightning = new BenchLightningModule((nn.Module<Tensor, Tensor>)module.Network);
-                var trainer = new Trainer(new TrainerOptions { MaxEpochs = 1, Accelerator = "cpu", LimitValBatches = 0, EnableCheckpointing = false });
+                var trainer = new Trainer(new TrainerOptions { MaxEpochs = 1, Accelerator = "cpu", LimitValBatches = 0, EnableCheckpointing = false, EnableProgressBar = false, EnableModelSummary = false });
                 clock.Start();
                 trainer.Fit(lightning, new TrainOnly(train));
                 lightning.Logged.Dispose();
