@@ -65,6 +65,7 @@ public sealed class UnifiedTrainer
             GradientClipAlgorithm = options.GradientClipAlgorithm,
             SkipNonFiniteLoss = options.SkipNonFiniteLoss,
             LimitValBatches = options.Validate ? null : 0,
+            EnableCheckpointing = false, // the adapter saves its own checkpoints (CheckpointDir)
             MaxSteps = options.MaxSteps,
             LogEveryNSteps = options.LogEveryNSteps,
             Histograms = options.Histograms,

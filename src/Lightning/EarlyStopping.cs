@@ -61,7 +61,8 @@ public sealed class EarlyStopping : Callback, IStateful
         if (!checkOnTrainEpochEnd && !SkipCheck(trainer)) Check(trainer);
     }
 
-    static bool SkipCheck(TrainerView trainer) => trainer.Stage != TrainerStage.Fit || trainer.SanityChecking;
+    // Lightning's _should_skip_check: also under fast_dev_run.
+    static bool SkipCheck(TrainerView trainer) => trainer.Stage != TrainerStage.Fit || trainer.SanityChecking || trainer.FastDevRun;
 
     void Check(TrainerView trainer)
     {

@@ -3,9 +3,9 @@ using Unified.Core.State;
 namespace Unified.Lightning;
 
 /// <summary>
-/// Whether a checkpoint was written during an epoch's end hooks, before that epoch's schedulers stepped (Lightning
-/// steps them after <c>on_train_epoch_end</c>, where ModelCheckpoint saves): a resumed fit steps them first, so that
-/// resuming from such a checkpoint loses no scheduler step (Lightning's own resume skips it).
+/// Whether a checkpoint was written during an epoch's end hooks before that epoch's schedulers stepped (files from
+/// before the schedulers stepped with the epoch's last batch, as Lightning's do): a fit resumed from one steps them
+/// first, so that it loses no scheduler step. Checkpoints written now always say false.
 /// </summary>
 internal sealed class EpochEndProgress : IStateful
 {

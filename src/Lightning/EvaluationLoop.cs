@@ -1,4 +1,5 @@
 using Unified.Core.Data;
+using Unified.Core.Models;
 using Unified.Core.Training;
 using static TorchSharp.torch;
 
@@ -18,9 +19,10 @@ internal sealed class EvaluationLoop(HookRunner hooks, TrainerView view, Device 
     /// logged means after the epoch-end hooks (so that what they log counts) and before the end hooks, which see them.
     /// Predictions (predict only) are returned, detached and owned by the caller.
     /// </summary>
-    public List<Tensor> Run(Phase phase, IBatchLoader loader, int limit, Func<IReadOnlyDictionary<string, double>>? metrics)
+    public List<Tensor> Run(Phase phase, IBatchLoader loader, int limit, Func<LoggedValues>? metrics)
     {
         var network = hooks.Module.Network;
+        var lightning = hooks.Lightning;
         bool wasTraining = network.training;
         network.eval();
         var predictions = new List<Tensor>();
@@ -35,6 +37,8 @@ internal sealed class EvaluationLoop(HookRunner hooks, TrainerView view, Device 
                 using var batch = raw.MoveTo(device);
                 if (index >= limit) break;
                 int i = index++;
+                if (i == 0) InputLayoutCheck.ThrowIfMismatched(network, batch.Input);
+                if (lightning is not null) (lightning.InEvaluationBatch, lightning.CurrentBatchSize) = (true, batch.Size);
                 if (batchStart) BatchStart(phase, batch, i);
                 if (phase == Phase.Validation) EvaluationStep.Run(hooks.Module, batch, i);
                 else
@@ -48,13 +52,15 @@ internal sealed class EvaluationLoop(HookRunner hooks, TrainerView view, Device 
                         if (batchEnd) hooks.Run(nameof(Callback.OnPredictBatchEnd), c => c.OnPredictBatchEnd(view, hooks.Module, prediction, batch, i),
                             m => m.OnPredictBatchEnd(prediction, batch, i));
                         predictions.Add(prediction.DetachFromDisposeScope());
+                        if (lightning is not null) (lightning.InEvaluationBatch, lightning.CurrentBatchSize) = (false, 1);
                         continue;
                     }
                 }
                 if (batchEnd) BatchEnd(phase, batch, i);
+                if (lightning is not null) (lightning.InEvaluationBatch, lightning.CurrentBatchSize) = (false, 1);
             }
             Hook(phase, "EpochEnd");
-            if (metrics is not null) view.CallbackMetrics = metrics();
+            if (metrics is not null) view.Update(metrics());
             Hook(phase, "End");
             return predictions;
         }

@@ -2,6 +2,7 @@ using Unified.Core.Checkpointing;
 using Unified.Core.Data;
 using Unified.Core.Distributed;
 using Unified.Core.Logging;
+using Unified.Core.Models;
 using Unified.Core.State;
 using Unified.Core.Training;
 using static TorchSharp.torch;
@@ -30,21 +31,31 @@ internal sealed class FitLoop : IDisposable
     readonly EpochEndProgress epochEnd = new();
     readonly EvaluationLoop evaluation;
     readonly List<EpochResult> history;
-    readonly int batches;
+    readonly int batches, valBatches, valCheck;
+    readonly HashSet<string> validationNames = new(StringComparer.Ordinal);
+    readonly System.Diagnostics.Stopwatch clock = new();
     readonly CancellationToken cancellationToken;
-    bool resumed;
+    readonly OptimizerConfig? plateau;
+    readonly Func<IReadOnlyDictionary<string, double>> stepMetrics;
+    bool resumed, layoutChecked;
 
     public FitLoop(TrainerOptions options, ITrainingModule module, IDataModule data, DdpStrategy? strategy, Device device,
         HookRunner hooks, TrainerView view, List<EpochResult> history, CancellationToken cancellationToken)
     {
         (this.options, this.module, this.data, this.strategy, this.device, this.hooks, this.view, this.history, this.cancellationToken) =
             (options, module, data, strategy, device, hooks, view, history, cancellationToken);
-        batches = Math.Min(data.Train.Count, options.LimitTrainBatches ?? int.MaxValue);
+        if (data.Train.Count == 0) throw new InvalidOperationException("The training loader has no batches; check the data module's training split (and its batch size).");
+        batches = options.TrainBatches(data.Train.Count);
+        valBatches = data.Validation is { } validation ? options.ValBatches(validation.Count) : 0;
+        // A check every valCheck batches; the epoch's end validates when its last batch is one (training_epoch_loop.py _should_check_val_fx).
+        valCheck = Math.Max(1, options.ValCheckInterval.Count is int every ? Math.Min(every, batches) : options.ValCheckInterval.Of(batches, nameof(options.ValCheckInterval)));
         kernel = StepKernel.Create(module, device, options.StepOptions(), strategy is null ? null : strategy.Wrap);
         stop = strategy is null ? null : new StopAgreement(strategy.Group);
         recorder = new FitRecorder(options.RecorderOptions(view.IsGlobalZero));
         evaluation = new EvaluationLoop(hooks, view, device);
         view.LrSchedulerConfigs = [kernel.Optimizers];
+        plateau = kernel.Optimizers.ReducesOnPlateau ? kernel.Optimizers : null;
+        stepMetrics = StepMetrics;
         view.Kernel = kernel;
         // Under ddp rank 0 writes each checkpoint and every rank waits until it is durable.
         state = new TrainingState(module, kernel) { ProcessGroup = strategy?.Group ?? SingleProcessGroup.Instance }.Add("loop", loop)
@@ -73,21 +84,22 @@ internal sealed class FitLoop : IDisposable
     {
         if (ckptPath is not null) state.Restore(ckptPath);
         resumed = ckptPath is not null;
-        view.Progress = new TrainerProgress(loop.Epoch, options.MaxEpochs, loop.BatchesDone, batches, kernel.GlobalStep, view.IsGlobalZero) { Checkpoint = state };
+        view.Progress = new TrainerProgress(loop.Epoch, options.EffectiveMaxEpochs, loop.BatchesDone, batches, kernel.GlobalStep, view.IsGlobalZero) { Checkpoint = state };
     }
 
     public void Run()
     {
-        recorder.FitStarted(module, kernel, options.MaxEpochs, batches);
+        recorder.FitStarted(module, kernel, options.EffectiveMaxEpochs, batches);
+        clock.Start();
         hooks.Connect(kernel);
         try
         {
             hooks.Run(nameof(Callback.OnFitStart), c => c.OnFitStart(view, module), m => m.OnFitStart());
             if (!resumed) SanityCheck();
             hooks.Run(nameof(Callback.OnTrainStart), c => c.OnTrainStart(view, module), m => m.OnTrainStart());
-            if (epochEnd.SchedulersPending) StepEpochSchedulers(loop.Epoch - 1);
+            if (epochEnd.SchedulersPending) StepPendingSchedulers(loop.Epoch - 1);
             (int startEpoch, int startBatch) = (loop.Epoch, loop.BatchesDone);
-            for (int epoch = startEpoch; epoch < options.MaxEpochs && !MaxStepsReached && !view.ShouldStop; epoch++)
+            for (int epoch = startEpoch; epoch < options.EffectiveMaxEpochs && !MaxStepsReached && !Stopping(epoch); epoch++)
                 TrainEpoch(epoch, epoch == startEpoch ? Math.Min(startBatch, batches) : 0);
             if (history.Count == 0 && loop.Metrics.Count > 0)
                 history.Add(new EpochResult(loop.BatchesDone > 0 ? loop.Epoch : loop.Epoch - 1, kernel.GlobalStep, loop.Metrics));
@@ -107,13 +119,20 @@ internal sealed class FitLoop : IDisposable
         }
     }
 
-    bool MaxStepsReached => options.MaxSteps is long max && kernel.GlobalStep >= max;
+    InvalidOperationException NoLoss(int batchIndex) =>
+        new($"{module.GetType().Name}.TrainingStep returned null at batch {batchIndex}; under automatic optimisation it must return the scalar loss to differentiate.");
+
+    bool MaxStepsReached => options.EffectiveMaxSteps is long max && kernel.GlobalStep >= max;
+
+    // A stop request (a callback's ShouldStop, MaxTime) ends the fit once MinEpochs and MinSteps are met (fit_loop.py
+    // _can_stop_early); epochsDone is the number of epochs completed.
+    bool Stopping(int epochsDone) => view.ShouldStop && epochsDone >= (options.MinEpochs ?? 0) && kernel.GlobalStep >= (options.MinSteps ?? 0);
 
     // A few validation batches before training, so that a broken validation step fails in seconds (Lightning's
     // num_sanity_val_steps); skipped on resume, and what it logged is forgotten.
     void SanityCheck()
     {
-        int limit = Math.Min(options.NumSanityValSteps is -1 ? int.MaxValue : options.NumSanityValSteps, options.LimitValBatches ?? int.MaxValue);
+        int limit = Math.Min(options.SanityValSteps is -1 ? int.MaxValue : options.SanityValSteps, valBatches);
         if (data.Validation is not { } validation || limit == 0) return;
         view.SanityChecking = true;
         hooks.Run(nameof(Callback.OnSanityCheckStart), c => c.OnSanityCheckStart(view, module));
@@ -139,8 +158,10 @@ internal sealed class FitLoop : IDisposable
     (int Done, bool EndedByModule) TrainBatches(int epoch, int first)
     {
         bool batchStart = hooks.HasTrainBatchStart, batchEnd = hooks.HasTrainBatchEnd;
+        var lightning = hooks.Lightning;
         int index = first;
-        foreach (var raw in data.Train.Epoch(epoch, first))
+        // Overfitting repeats the first epoch's batches in its order (Lightning's overfit_batches uses a sequential sampler).
+        foreach (var raw in data.Train.Epoch(options.OverfitBatches is null ? epoch : 0, first))
         {
             // Own the batch before checking, so that a cancelled fit does not leak it.
             using var batch = raw.MoveTo(device);
@@ -148,50 +169,81 @@ internal sealed class FitLoop : IDisposable
             // Only at optimiser-step boundaries, so that a stop leaves no half-accumulated gradients behind.
             if (kernel.AtStepBoundary) ThrowIfStopping();
             int i = index;
-            if (batchStart && hooks.OnTrainBatchStart(batch, i) == -1) return (index, true);
+            // A CNN given flat rows (or an MLP images) fails here with the fix, not inside Conv2d.
+            if (!layoutChecked)
+            {
+                InputLayoutCheck.ThrowIfMismatched(module.Network, batch.Input);
+                layoutChecked = true;
+            }
+            if (lightning is not null) (lightning.InTrainingBatch, lightning.CurrentBatchSize) = (true, batch.Size);
+            if (batchStart && hooks.OnTrainBatchStart(batch, i) == -1)
+            {
+                lightning!.InTrainingBatch = false;
+                kernel.EpochEnd(epoch);
+                return (index, true);
+            }
             index++;
             long start = FitRecorder.StepStarting();
-            using var loss = kernel.Step(() => module.TrainingStep(batch, i), isLastInEpoch: index == batches);
-            recorder.StepCompleted(start, loss, batch.Size, kernel.GlobalStep);
+            using var loss = kernel.Step(() => module.TrainingStep(batch, i) ?? throw NoLoss(i), isLastInEpoch: index == batches);
+            // Lightning steps the epoch's schedulers with its last batch, before on_train_batch_end and validation
+            // (training_epoch_loop.py advance: update_lr_schedulers("epoch", update_plateau_schedulers=False)).
+            if (index == batches) kernel.EpochEnd(epoch);
+            recorder.StepCompleted(start, loss, batch.Size, kernel.GlobalStep, stepMetrics);
             (loop.BatchesDone, loop.GlobalStep) = (index, kernel.GlobalStep);
             view.Progress = view.Progress with { BatchIndex = i, GlobalStep = kernel.GlobalStep };
             if (batchEnd) hooks.OnTrainBatchEnd(loss, batch, i);
-            if (MaxStepsReached || view.ShouldStop) break;
+            if (lightning is not null) (lightning.InTrainingBatch, lightning.CurrentBatchSize) = (false, 1);
+            view.StepEnded(module.Logged);
+            if (kernel.AtStepBoundary && plateau is { Interval: SchedulerInterval.Step }) plateau.StepOnPlateau(SchedulerInterval.Step, i, view.CallbackMetrics);
+            if (index % valCheck == 0 && index < batches && ValidatesIn(epoch)) Validate(epoch);
+            // Lightning's max_time is a Timer callback that checks after every training batch.
+            if (options.MaxTime is { } maxTime && clock.Elapsed >= maxTime) view.ShouldStop = true;
+            if (MaxStepsReached || Stopping(epoch)) break;
         }
         return (index, false);
     }
 
     // A fit stopped mid-epoch (max steps, ShouldStop) still shows the epoch's end (validation, logging, epoch hooks, so
     // ModelCheckpoint writes last.ckpt) but records where it stopped, and leaves what the epoch's real end does once
-    // (epoch schedulers, the training means) to a resumed fit. Lightning steps epoch schedulers only when the epoch's
-    // batches are all done (fit_loop.py, _num_ready_batches_reached), and after on_train_epoch_end.
+    // (plateau schedulers, the training means) to a resumed fit. Lightning steps plateau schedulers only when the
+    // epoch's batches are done, after on_train_epoch_end, on the callback metrics (fit_loop.py on_advance_end).
     void EndEpoch(int epoch, int done, bool endedByModule)
     {
         bool allBatches = done >= batches, finished = allBatches || endedByModule;
         using var trainingMeans = finished ? null : LoggedSnapshot.Take(module.Logged);
-        Validate(epoch);
-        var result = new EpochResult(epoch, kernel.GlobalStep, Metrics());
+        if (ValidatesIn(epoch) && (batches % valCheck == 0 || done < batches)) Validate(epoch);
+        var values = Metrics();
+        var result = new EpochResult(epoch, kernel.GlobalStep, values.Callback);
         trainingMeans?.Restore(module.Logged);
         history.Add(result);
-        recorder.EpochCompleted(result);
-        view.CallbackMetrics = result.Metrics;
+        recorder.EpochCompleted(result with { Metrics = values.Logged });
+        view.Update(values);
         (loop.Epoch, loop.BatchesDone, loop.GlobalStep) = finished ? (epoch + 1, 0, kernel.GlobalStep) : (epoch, done, kernel.GlobalStep);
         loop.Metrics = result.Metrics;
-        epochEnd.SchedulersPending = allBatches;
         hooks.OnTrainEpochEnd();
-        if (allBatches) StepEpochSchedulers(epoch);
+        if (finished) plateau?.StepOnPlateau(SchedulerInterval.Epoch, epoch, view.CallbackMetrics);
     }
 
+    bool ValidatesIn(int epoch) => data.Validation is not null && valBatches > 0 && (epoch + 1) % options.CheckValEveryNEpoch == 0;
+
+    // What a validation run logged is forgotten before the next run, so that each run's values are its own.
     void Validate(int epoch)
     {
-        if (data.Validation is not { } validation || options.LimitValBatches == 0) return;
-        using var span = recorder.BeginValidation(epoch);
-        evaluation.Run(EvaluationLoop.Phase.Validation, validation, options.LimitValBatches ?? int.MaxValue, Metrics);
+        module.Logged.Forget(validationNames);
+        var before = module.Logged.Names.ToHashSet(StringComparer.Ordinal);
+        using (recorder.BeginValidation(epoch))
+            evaluation.Run(EvaluationLoop.Phase.Validation, data.Validation!, valBatches, Metrics);
+        validationNames.UnionWith(module.Logged.Names.Where(n => !before.Contains(n)));
     }
 
-    IReadOnlyDictionary<string, double> Metrics() => strategy?.Reduce(module.Logged) ?? module.Logged.Compute();
 
-    void StepEpochSchedulers(int epoch)
+    LoggedValues Metrics() => module.Logged.ComputeEpoch(strategy?.Group);
+
+    // What the module logged per step goes to the loggers with the step's loss, every LogEveryNSteps steps.
+    IReadOnlyDictionary<string, double> StepMetrics() => module.Logged.ComputeStep().Logged;
+
+    // Checkpoints written before the epoch's schedulers stepped at its last batch (older files) step them on resume.
+    void StepPendingSchedulers(int epoch)
     {
         kernel.EpochEnd(epoch);
         epochEnd.SchedulersPending = false;

@@ -7,6 +7,19 @@ namespace Unified.Lightning;
 // Lightning 2.x's ModelHooks, DataHooks and CheckpointHooks (core/hooks.py), called after the callbacks' hook of the same name.
 public abstract partial class LightningModule
 {
+    /// <summary>
+    /// Records the public properties of <paramref name="values"/> (e.g. the constructor's arguments as an anonymous
+    /// object) as <c>Hyperparameters</c> (Lightning's <c>save_hyperparameters()</c>): saved in every
+    /// checkpoint and written by the loggers (<c>hparams.yaml</c> of a <c>CsvLogger</c>).
+    /// </summary>
+    /// <example><code>public LitMlp(double lr, int hidden) : base(new DigitsMlp(hidden)) =&gt; SaveHyperparameters(new { lr, hidden });</code></example>
+    protected void SaveHyperparameters(object values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        foreach (var property in values.GetType().GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance))
+            Hyperparameters[property.Name] = property.GetValue(values);
+    }
+
     /// <summary>Downloads or prepares data once per run, before <see cref="Setup"/> (Lightning's <c>prepare_data</c>).</summary>
     public virtual void PrepareData() { }
 

@@ -89,6 +89,7 @@ public sealed class ModelCheckpoint : Callback, IStateful
     void Save(TrainerView trainer, IReadOnlyDictionary<string, double>? scores)
     {
         var progress = trainer.Progress;
+        if (trainer.FastDevRun) return; // Lightning's _should_skip_saving_checkpoint
         var writer = progress.Checkpoint ?? throw new InvalidOperationException("ModelCheckpoint runs only inside Trainer.Fit, which provides the checkpoint writer.");
         lastSavedStep = progress.GlobalStep;
         double? score = null;

@@ -21,7 +21,7 @@ public sealed partial class Trainer
     {
         ArgumentNullException.ThrowIfNull(data);
         var loader = data.Validation ?? throw new InvalidOperationException("Validate needs a validation split: the data module's Validation is null (e.g. DigitsDataOptions.ValidationFraction is 0).");
-        return Evaluate(TrainerStage.Validate, EvaluationLoop.Phase.Validation, module, loader, options.LimitValBatches ?? int.MaxValue, ckptPath).Metrics;
+        return Evaluate(TrainerStage.Validate, EvaluationLoop.Phase.Validation, module, loader, options.ValBatches(loader.Count), ckptPath).Metrics;
     }
 
     /// <summary>
@@ -36,7 +36,7 @@ public sealed partial class Trainer
         var loader = data.Test ?? throw new InvalidOperationException("Test needs a test split: the data module's Test is null (for the digits set DigitsDataOptions.TestFraction, e.g. 0.1).");
         if (module.GetType().GetMethod(nameof(LightningModule.TestStep))!.DeclaringType == typeof(LightningModule))
             throw new InvalidOperationException($"{module.GetType().Name} does not override TestStep; override it to log what a test measures.");
-        return Evaluate(TrainerStage.Test, EvaluationLoop.Phase.Test, module, loader, options.LimitTestBatches ?? int.MaxValue, ckptPath).Metrics;
+        return Evaluate(TrainerStage.Test, EvaluationLoop.Phase.Test, module, loader, options.TestBatches(loader.Count), ckptPath).Metrics;
     }
 
     /// <summary>
@@ -49,7 +49,7 @@ public sealed partial class Trainer
     {
         ArgumentNullException.ThrowIfNull(data);
         var loader = data.Predict ?? data.Test ?? throw new InvalidOperationException("Predict needs batches: the data module's Predict and Test are both null.");
-        return Evaluate(TrainerStage.Predict, EvaluationLoop.Phase.Predict, module, loader, options.LimitPredictBatches ?? int.MaxValue, ckptPath).Predictions;
+        return Evaluate(TrainerStage.Predict, EvaluationLoop.Phase.Predict, module, loader, options.PredictBatches(loader.Count), ckptPath).Predictions;
     }
 
     (IReadOnlyDictionary<string, double> Metrics, List<Tensor> Predictions) Evaluate(TrainerStage stage, EvaluationLoop.Phase phase,
@@ -65,8 +65,8 @@ public sealed partial class Trainer
         try
         {
             module.Logged.Reset();
-            var predictions = new EvaluationLoop(hooks, view!, device).Run(phase, loader, limit, phase == EvaluationLoop.Phase.Predict ? null : module.Logged.Compute);
-            var metrics = view!.CallbackMetrics;
+            var predictions = new EvaluationLoop(hooks, view!, device).Run(phase, loader, limit, phase == EvaluationLoop.Phase.Predict ? null : () => module.Logged.ComputeEpoch(null));
+            var metrics = phase == EvaluationLoop.Phase.Predict ? view!.CallbackMetrics : module.Logged.ComputeEpoch(null).Callback;
             module.Logged.Reset();
             End(hooks, stage);
             return (metrics, predictions);
@@ -81,7 +81,7 @@ public sealed partial class Trainer
     string? ResolveCheckpoint(string? ckptPath)
     {
         if (ckptPath is not ("best" or "last")) return ckptPath;
-        var checkpoint = options.Callbacks.OfType<ModelCheckpoint>().FirstOrDefault()
+        var checkpoint = options.Callbacks.OfType<ModelCheckpoint>().FirstOrDefault() ?? defaultCheckpoint
             ?? throw new InvalidOperationException($"ckptPath \"{ckptPath}\" needs a ModelCheckpoint among the trainer's callbacks; pass a checkpoint file instead.");
         return (ckptPath == "best" ? checkpoint.BestModelPath : checkpoint.LastModelPath)
             ?? throw new InvalidOperationException($"ckptPath \"{ckptPath}\": the ModelCheckpoint has saved no {ckptPath} checkpoint yet; fit first or pass a file.");

@@ -14,7 +14,7 @@ public sealed partial class Trainer
         var copy = new TrainerOptions();
         foreach (var property in typeof(TrainerOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance))
             if (property is { CanRead: true, CanWrite: true }) property.SetValue(copy, property.GetValue(options));
-        (copy.EnableProgressBar, copy.EnableModelSummary, copy.NumSanityValSteps, copy.LogEveryNSteps, copy.Histograms) = (false, false, 0, null, null);
+        (copy.EnableProgressBar, copy.EnableModelSummary, copy.EnableCheckpointing, copy.NumSanityValSteps, copy.LogEveryNSteps, copy.Histograms) = (false, false, false, 0, null, null);
         adjust(copy);
         copy.Validate();
         return copy;

@@ -2,8 +2,10 @@ using TorchSharp;
 using Unified.Core.Accelerators;
 using Unified.Core.Data;
 using Unified.Core.Distributed;
+using Unified.Core.Logging;
 using Unified.Core.Runtime;
 using Unified.Core.Training;
+using static TorchSharp.torch;
 
 namespace Unified.Lightning;
 
@@ -22,6 +24,7 @@ public sealed partial class Trainer
     readonly TrainerOptions options;
     readonly List<EpochResult> history = [];
     TrainerView? view;
+    ModelCheckpoint? defaultCheckpoint;
     int running;
 
     /// <summary>Creates a trainer; options are validated here.</summary>
@@ -34,8 +37,14 @@ public sealed partial class Trainer
     /// <summary>One entry per epoch of the last fit (an epoch stopped early by max steps included).</summary>
     public IReadOnlyList<EpochResult> History => history;
 
-    /// <summary>The latest metrics: the last epoch's logged means, or the last Validate/Test's (Lightning's <c>callback_metrics</c>).</summary>
+    /// <summary>Every value the last entry point logged, latest first (Lightning's <c>callback_metrics</c>): epoch values, and per-step values of the last training batch.</summary>
     public IReadOnlyDictionary<string, double> CallbackMetrics => view?.CallbackMetrics ?? new Dictionary<string, double>();
+
+    /// <summary>The values last sent to the loggers, <c>_step</c>/<c>_epoch</c> suffixed when logged both ways (Lightning's <c>logged_metrics</c>).</summary>
+    public IReadOnlyDictionary<string, double> LoggedMetrics => view?.LoggedMetrics ?? new Dictionary<string, double>();
+
+    /// <summary>The values logged with <c>progressBar: true</c> (Lightning's <c>progress_bar_metrics</c>).</summary>
+    public IReadOnlyDictionary<string, double> ProgressBarMetrics => view?.ProgressBarMetrics ?? new Dictionary<string, double>();
 
     /// <summary>The 0-based epoch the last fit was in when it ended (Lightning's <c>current_epoch</c>).</summary>
     public int CurrentEpoch => view?.CurrentEpoch ?? 0;
@@ -46,8 +55,11 @@ public sealed partial class Trainer
     /// <summary>Whether the last fit was stopped by a callback (Lightning's <c>should_stop</c>).</summary>
     public bool ShouldStop => view?.ShouldStop ?? false;
 
-    /// <summary>The last fit's optimiser configurations (optimiser, scheduler, interval, frequency).</summary>
+    /// <summary>The last fit's optimiser configurations (optimiser, scheduler, interval, frequency, monitor; Lightning's <c>lr_scheduler_configs</c>).</summary>
     public IReadOnlyList<OptimizerConfig> LrSchedulerConfigs => view?.LrSchedulerConfigs ?? [];
+
+    /// <summary>The last fit's optimisers (Lightning's <c>trainer.optimizers</c>), e.g. to read their learning rates.</summary>
+    public IReadOnlyList<optim.Optimizer> Optimizers => view?.Optimizers ?? [];
 
     /// <summary>Whether this process is rank 0 of the last fit (Lightning's <c>is_global_zero</c>); true without data parallelism.</summary>
     public bool IsGlobalZero { get; private set; } = true;
@@ -97,6 +109,10 @@ public sealed partial class Trainer
     {
         if (options.Seed is long seed) Seed.Everything(seed);
         var device = Accelerator.Resolve(options.Accelerator).Device;
+        if (options.Deterministic && device.type != DeviceType.CPU)
+            throw new NotSupportedException($"Deterministic = true on {device.type}: TorchSharp 0.107 cannot switch torch to deterministic algorithms; train on the CPU (deterministic) or set Deterministic = false.");
+        // Lightning's detect_anomaly: torch.autograd.set_detect_anomaly for the whole fit.
+        using var anomaly = options.DetectAnomaly ? autograd.set_detect_anomaly(true) : null;
         if (strategy is not null) device = strategy.DeviceFor(device);
         history.Clear();
         var hooks = Begin(TrainerStage.Fit, module, IsGlobalZero);
@@ -125,8 +141,9 @@ public sealed partial class Trainer
     HookRunner Begin(TrainerStage stage, ITrainingModule module, bool isGlobalZero)
     {
         var lightning = module as LightningModule;
-        view = new TrainerView(stage, new TrainerProgress(0, options.MaxEpochs, 0, 0, 0, isGlobalZero),
-            isGlobalZero ? [.. options.Loggers] : [], options.MaxSteps) { LogEveryNSteps = options.LogEveryNSteps };
+        view = new TrainerView(stage, new TrainerProgress(0, options.EffectiveMaxEpochs, 0, 0, 0, isGlobalZero),
+            isGlobalZero && options.FastDevRun is null ? [.. options.Loggers] : [], options.EffectiveMaxSteps)
+        { FastDevRun = options.FastDevRun is not null, LogEveryNSteps = options.LogEveryNSteps };
         var hooks = new HookRunner(CallbackList(lightning), module, view);
         if (lightning is not null) lightning.Trainer = view;
         try
@@ -161,8 +178,20 @@ public sealed partial class Trainer
             callbacks.RemoveAll(c => types.Contains(c.GetType()));
             callbacks.AddRange(own);
         }
+        if (view!.Stage == TrainerStage.Fit) defaultCheckpoint = null;
+        if (options.EnableCheckpointing && view.Stage == TrainerStage.Fit && !callbacks.OfType<ModelCheckpoint>().Any() && WorldSize == 1)
+            callbacks.Add(defaultCheckpoint = DefaultCheckpoint());
         return [.. callbacks.Where(c => c is not ModelCheckpoint), .. callbacks.Where(c => c is ModelCheckpoint)];
     }
+
+    // Lightning's default ModelCheckpoint: the last epoch's checkpoint in a new lightning_logs/version_N, never over older files.
+    ModelCheckpoint DefaultCheckpoint() => new(new ModelCheckpointOptions
+    {
+        DirPath = Path.Combine(LogDirectory.Resolve(options.DefaultRootDir, "lightning_logs", version: null), "checkpoints"),
+    });
+
+    /// <summary>The checkpoint callback <see cref="TrainerOptions.EnableCheckpointing"/> added to the last fit, or null.</summary>
+    public ModelCheckpoint? DefaultCheckpointCallback => defaultCheckpoint;
 
     IDisposable Enter(string entryPoint)
     {

@@ -59,17 +59,66 @@ public sealed class TrainerOptions
     /// <summary>Skip an optimiser step whose loss is NaN or infinite instead of failing the fit (see <see cref="Core.Training.StepOptions.SkipNonFiniteLoss"/>).</summary>
     public bool SkipNonFiniteLoss { get; set; }
 
-    /// <summary>Training batches per epoch (Lightning's <c>limit_train_batches</c> as a count); null runs them all.</summary>
-    public int? LimitTrainBatches { get; set; }
+    /// <summary>Training batches per epoch (Lightning's <c>limit_train_batches</c>): a count or a fraction; null runs them all.</summary>
+    public BatchLimit? LimitTrainBatches { get; set; }
 
-    /// <summary>Test batches per <see cref="Trainer.Test"/>; null runs them all.</summary>
-    public int? LimitTestBatches { get; set; }
+    /// <summary>Test batches per <see cref="Trainer.Test"/>: a count or a fraction; null runs them all.</summary>
+    public BatchLimit? LimitTestBatches { get; set; }
 
-    /// <summary>Batches per <see cref="Trainer.Predict"/>; null predicts them all.</summary>
-    public int? LimitPredictBatches { get; set; }
+    /// <summary>Batches per <see cref="Trainer.Predict"/>: a count or a fraction; null predicts them all.</summary>
+    public BatchLimit? LimitPredictBatches { get; set; }
 
-    /// <summary>Validation batches per epoch; null runs them all, 0 skips validation.</summary>
-    public int? LimitValBatches { get; set; }
+    /// <summary>Validation batches per validation run: a count or a fraction; null runs them all, 0 skips validation.</summary>
+    public BatchLimit? LimitValBatches { get; set; }
+
+    /// <summary>Train at least this many epochs before a callback's <see cref="TrainerView.ShouldStop"/> (or <see cref="MaxTime"/>) may end the fit (Lightning's <c>min_epochs</c>).</summary>
+    public int? MinEpochs { get; set; }
+
+    /// <summary>Take at least this many optimiser steps before a stop request may end the fit (Lightning's <c>min_steps</c>).</summary>
+    public long? MinSteps { get; set; }
+
+    /// <summary>Stop the fit (as a success) once it has run this long, checked after every batch (Lightning's <c>max_time</c>); null: no limit.</summary>
+    public TimeSpan? MaxTime { get; set; }
+
+    /// <summary>
+    /// Validate within the epoch (Lightning's <c>val_check_interval</c>): a fraction of the epoch (default 1.0: at its
+    /// end) or every this many training batches; the epoch's end validates when its last batch is such a batch.
+    /// </summary>
+    public BatchLimit ValCheckInterval { get; set; } = 1.0;
+
+    /// <summary>Validate in every n-th epoch only (Lightning's <c>check_val_every_n_epoch</c>, default 1).</summary>
+    public int CheckValEveryNEpoch { get; set; } = 1;
+
+    /// <summary>
+    /// A quick check of the whole pipeline (Lightning's <c>fast_dev_run</c>): n batches of training, validation, test
+    /// and predict, one epoch, no sanity check, no loggers, no checkpoints or early stopping. Null (default) is off; 1 is Lightning's <c>True</c>.
+    /// </summary>
+    public int? FastDevRun { get; set; }
+
+    /// <summary>
+    /// Train and validate on the same first batches every epoch, in the first epoch's order (Lightning's
+    /// <c>overfit_batches</c>), to check that the model can fit them; null (default) is off.
+    /// </summary>
+    public BatchLimit? OverfitBatches { get; set; }
+
+    /// <summary>
+    /// Require reproducible kernels (Lightning's <c>deterministic</c>). CPU kernels are deterministic; TorchSharp 0.107
+    /// has no <c>torch.use_deterministic_algorithms</c>, so on CUDA the fit is refused rather than silently not deterministic.
+    /// </summary>
+    public bool Deterministic { get; set; }
+
+    /// <summary>Where the default checkpoints go (Lightning's <c>default_root_dir</c>, default the current folder): <c>lightning_logs/version_N/checkpoints</c> under it.</summary>
+    public string DefaultRootDir { get; set; } = ".";
+
+    /// <summary>
+    /// Add a <see cref="ModelCheckpoint"/> (the last epoch's checkpoint, in <see cref="DefaultRootDir"/>'s
+    /// <c>lightning_logs/version_N/checkpoints</c>, a new version per fit) when the callbacks have none (Lightning's
+    /// <c>enable_checkpointing</c>, default true).
+    /// </summary>
+    public bool EnableCheckpointing { get; set; } = true;
+
+    /// <summary>Find the operation that produced a NaN gradient, at some speed cost (Lightning's <c>detect_anomaly</c>: <c>torch.autograd.set_detect_anomaly</c>).</summary>
+    public bool DetectAnomaly { get; set; }
 
     /// <summary>
     /// Validation batches run before training starts, so that a broken validation step fails in seconds (Lightning's
@@ -115,16 +164,45 @@ public sealed class TrainerOptions
         if (MaxEpochs < 1) throw new ArgumentOutOfRangeException(nameof(MaxEpochs), MaxEpochs, "MaxEpochs must be a positive integer.");
         if (MaxSteps is < 1) throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps must be a positive integer (or null for no limit).");
         if (NumSanityValSteps < -1) throw new ArgumentOutOfRangeException(nameof(NumSanityValSteps), NumSanityValSteps, "NumSanityValSteps must be -1 (all), 0 (none) or a positive count.");
-        if (LimitTrainBatches is < 1) throw new ArgumentOutOfRangeException(nameof(LimitTrainBatches), LimitTrainBatches, "LimitTrainBatches must be a positive count (or null for all).");
-        if (LimitTestBatches is < 1) throw new ArgumentOutOfRangeException(nameof(LimitTestBatches), LimitTestBatches, "LimitTestBatches must be a positive count (or null for all).");
-        if (LimitPredictBatches is < 1) throw new ArgumentOutOfRangeException(nameof(LimitPredictBatches), LimitPredictBatches, "LimitPredictBatches must be a positive count (or null for all).");
-        if (LimitValBatches is < 0) throw new ArgumentOutOfRangeException(nameof(LimitValBatches), LimitValBatches, "LimitValBatches must be 0 or more (or null for all).");
+        LimitTrainBatches?.Validate(nameof(LimitTrainBatches), allowZero: false);
+        LimitTestBatches?.Validate(nameof(LimitTestBatches), allowZero: false);
+        LimitPredictBatches?.Validate(nameof(LimitPredictBatches), allowZero: false);
+        LimitValBatches?.Validate(nameof(LimitValBatches), allowZero: true);
+        OverfitBatches?.Validate(nameof(OverfitBatches), allowZero: false);
+        ValCheckInterval.Validate(nameof(ValCheckInterval), allowZero: false);
+        if (MinEpochs is < 0) throw new ArgumentOutOfRangeException(nameof(MinEpochs), MinEpochs, "MinEpochs must be 0 or more (or null).");
+        if (MinEpochs > MaxEpochs) throw new ArgumentException($"MinEpochs ({MinEpochs}) exceeds MaxEpochs ({MaxEpochs}); lower MinEpochs or raise MaxEpochs.", nameof(MinEpochs));
+        if (MinSteps is < 0) throw new ArgumentOutOfRangeException(nameof(MinSteps), MinSteps, "MinSteps must be 0 or more (or null).");
+        if (MinSteps > MaxSteps) throw new ArgumentException($"MinSteps ({MinSteps}) exceeds MaxSteps ({MaxSteps}); lower MinSteps or raise MaxSteps.", nameof(MinSteps));
+        if (MaxTime is { } time && time <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MaxTime), time, "MaxTime must be positive (or null for no limit).");
+        if (CheckValEveryNEpoch < 1) throw new ArgumentOutOfRangeException(nameof(CheckValEveryNEpoch), CheckValEveryNEpoch, "CheckValEveryNEpoch must be a positive integer.");
+        if (FastDevRun is < 1) throw new ArgumentOutOfRangeException(nameof(FastDevRun), FastDevRun, "FastDevRun must be a positive number of batches (1 is Lightning's fast_dev_run=True), or null for off.");
+        // Lightning: "You cannot execute `overfit_batches` and `fast_dev_run` at the same time" is not refused there, but one silently wins; here it is an error.
+        if (FastDevRun is not null && OverfitBatches is not null) throw new ArgumentException("FastDevRun and OverfitBatches both choose the batches to run; set one of them.", nameof(OverfitBatches));
+        if (OverfitBatches is not null && (LimitTrainBatches is not null || LimitValBatches is not null))
+            throw new ArgumentException("OverfitBatches sets the training and validation batches itself; leave LimitTrainBatches and LimitValBatches unset.", nameof(OverfitBatches));
+        ArgumentException.ThrowIfNullOrWhiteSpace(DefaultRootDir, nameof(DefaultRootDir));
         Core.Accelerators.Accelerator.ThrowIfUnknown(Accelerator, nameof(Accelerator));
         DdpStrategy.ThrowIfInvalid(Strategy, Devices, NumNodes, nameof(Strategy), nameof(Devices), nameof(NumNodes));
         Ddp.Validate();
         StepOptions().Validate(nameof(AccumulateGradBatches), nameof(GradientClipVal));
         RecorderOptions().Validate();
     }
+
+    // What the loops run, after FastDevRun and OverfitBatches (Lightning's trainer/setup.py _init_debugging_flags).
+    internal int TrainBatches(int total) => (FastDevRun is int n ? n : OverfitBatches ?? LimitTrainBatches)?.Of(total, nameof(LimitTrainBatches)) ?? total;
+
+    internal int ValBatches(int total) => (FastDevRun is int n ? n : OverfitBatches ?? LimitValBatches)?.Of(total, nameof(LimitValBatches)) ?? total;
+
+    internal int TestBatches(int total) => (FastDevRun is int n ? n : LimitTestBatches)?.Of(total, nameof(LimitTestBatches)) ?? total;
+
+    internal int PredictBatches(int total) => (FastDevRun is int n ? n : LimitPredictBatches)?.Of(total, nameof(LimitPredictBatches)) ?? total;
+
+    internal int SanityValSteps => FastDevRun is not null ? 0 : NumSanityValSteps;
+
+    internal int EffectiveMaxEpochs => FastDevRun is not null ? 1 : MaxEpochs;
+
+    internal long? EffectiveMaxSteps => FastDevRun is int n ? n : MaxSteps;
 
     internal DdpOptions DdpOptions() => new()
     {
@@ -138,7 +216,7 @@ public sealed class TrainerOptions
     internal FitRecorderOptions RecorderOptions(bool isGlobalZero = true) => new()
     {
         Framework = "lightning",
-        Loggers = isGlobalZero ? [.. Loggers] : [],
+        Loggers = isGlobalZero && FastDevRun is null ? [.. Loggers] : [],
         LogEveryNSteps = LogEveryNSteps,
         Histograms = Histograms,
         LoggerFactory = LoggerFactory,

@@ -11,8 +11,6 @@ namespace Unified.Lightning;
 /// </summary>
 public sealed class TrainerView
 {
-    static readonly IReadOnlyDictionary<string, double> Empty = new Dictionary<string, double>();
-
     internal TrainerView(TrainerStage stage, TrainerProgress progress, IReadOnlyList<IExperimentLogger> loggers, long? maxSteps)
     {
         (Stage, Progress, Loggers, MaxSteps) = (stage, progress, loggers, maxSteps);
@@ -20,6 +18,9 @@ public sealed class TrainerView
 
     /// <summary>The entry point that runs.</summary>
     public TrainerStage Stage { get; }
+
+    /// <summary>Whether the entry point is a <see cref="TrainerOptions.FastDevRun"/>: checkpoints and early stopping stay idle (Lightning's <c>fast_dev_run</c>).</summary>
+    public bool FastDevRun { get; internal init; }
 
     /// <summary>Whether the fit's sanity check (a few validation batches before training) is running (Lightning's <c>sanity_checking</c>).</summary>
     public bool SanityChecking { get; internal set; }
@@ -45,14 +46,51 @@ public sealed class TrainerView
     /// </summary>
     public bool ShouldStop { get; set; }
 
-    /// <summary>The latest metrics: the epoch's logged means once an epoch or evaluation has ended (Lightning's <c>callback_metrics</c>).</summary>
-    public IReadOnlyDictionary<string, double> CallbackMetrics { get; internal set; } = Empty;
+    readonly Dictionary<string, double> callbackMetrics = new(StringComparer.Ordinal);
+    readonly Dictionary<string, double> loggedMetrics = new(StringComparer.Ordinal);
+    readonly Dictionary<string, double> progressBarMetrics = new(StringComparer.Ordinal);
+    Core.Training.LoggedMetrics? stepValues;
 
-    /// <summary>The metrics sent to the loggers last (Lightning's <c>logged_metrics</c>).</summary>
-    public IReadOnlyDictionary<string, double> LoggedMetrics { get; internal set; } = Empty;
+    /// <summary>
+    /// Every value logged in this entry point, latest first: per-step values after each training batch, epoch values
+    /// once an epoch or evaluation has ended (Lightning's <c>callback_metrics</c>, updated, never cleared mid-run).
+    /// </summary>
+    public IReadOnlyDictionary<string, double> CallbackMetrics => Read(callbackMetrics);
 
-    /// <summary>The metrics logged with <c>progressBar: true</c> (Lightning's <c>progress_bar_metrics</c>).</summary>
-    public IReadOnlyDictionary<string, double> ProgressBarMetrics { get; internal set; } = Empty;
+    /// <summary>The values sent to the loggers, suffixed <c>_step</c>/<c>_epoch</c> when logged both ways (Lightning's <c>logged_metrics</c>).</summary>
+    public IReadOnlyDictionary<string, double> LoggedMetrics => Read(loggedMetrics);
+
+    /// <summary>The values logged with <c>progressBar: true</c> (Lightning's <c>progress_bar_metrics</c>).</summary>
+    public IReadOnlyDictionary<string, double> ProgressBarMetrics => Read(progressBarMetrics);
+
+    // Per-step values are read from the device only when someone asks (one sync), so that logging per step costs nothing.
+    internal void StepEnded(Core.Training.LoggedMetrics logged)
+    {
+        if (logged.HasStepValues) stepValues = logged;
+    }
+
+    internal void Update(LoggedValues values)
+    {
+        Read(callbackMetrics);
+        Merge(values);
+    }
+
+    void Merge(LoggedValues values)
+    {
+        foreach (var (k, v) in values.Callback) callbackMetrics[k] = v;
+        foreach (var (k, v) in values.Logged) loggedMetrics[k] = v;
+        foreach (var (k, v) in values.ProgressBar) progressBarMetrics[k] = v;
+    }
+
+    IReadOnlyDictionary<string, double> Read(Dictionary<string, double> metrics)
+    {
+        if (stepValues is { } pending)
+        {
+            stepValues = null;
+            Merge(pending.ComputeStep());
+        }
+        return metrics;
+    }
 
     /// <summary>The fit's optimiser configurations (optimiser and scheduler), empty outside a fit (Lightning's <c>lr_scheduler_configs</c>).</summary>
     public IReadOnlyList<OptimizerConfig> LrSchedulerConfigs { get; internal set; } = [];

@@ -19,7 +19,7 @@ internal sealed class RecordingModule(HookLog log, int failAtBatch = -1) : Light
         TrainingModeDuringTraining.Add(Network.training);
         if (batchIndex == failAtBatch) throw new InvalidOperationException("step failed on purpose");
         var loss = nn.functional.cross_entropy(Forward(batch.Input), batch.Target);
-        Log("train_loss", loss, batch.Size);
+        Log("train_loss", loss, batch.Size, onStep: false, onEpoch: true);
         return loss;
     }
 

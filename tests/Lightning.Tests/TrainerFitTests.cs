@@ -28,7 +28,7 @@ public sealed class TrainerFitTests
         Assert.True(epoch.Metrics["val_accuracy"] > 0.85, $"val_accuracy {epoch.Metrics["val_accuracy"]:F4} <= 0.85");
         Assert.InRange(epoch.Metrics["val_loss"], 0.05, 0.6);
         Assert.InRange(epoch.Metrics["train_loss"], 0.1, 1.5);
-        Assert.Same(epoch.Metrics, trainer.CallbackMetrics);
+        Assert.Equal(epoch.Metrics, trainer.CallbackMetrics);
     }
 
     [Fact]

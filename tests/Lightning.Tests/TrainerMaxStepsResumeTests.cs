@@ -35,7 +35,7 @@ public sealed class TrainerMaxStepsResumeTests : IDisposable
         public override Tensor TrainingStep(Batch batch, int batchIndex)
         {
             var loss = nn.functional.cross_entropy(Forward(batch.Input), batch.Target);
-            Log("train_loss", loss, batch.Size);
+            Log("train_loss", loss, batch.Size, onStep: false, onEpoch: true); // an epoch mean (Lightning: on_epoch=True)
             return loss;
         }
 

@@ -59,9 +59,13 @@ public static class OverheadBenchmark
                 }
                 break;
             case "lightning":
-                var trainer = new Trainer(new TrainerOptions { MaxEpochs = 1, Accelerator = "cpu", LimitValBatches = 0, EnableProgressBar = false, EnableModelSummary = false });
+                // A LightningModule: the trainer dispatches its full hook set (none overridden) and Lightning's Log.
+                // It shares the seeded network, which `module` disposes.
+                var lightning = new BenchLightningModule((nn.Module<Tensor, Tensor>)module.Network);
+                var trainer = new Trainer(new TrainerOptions { MaxEpochs = 1, Accelerator = "cpu", LimitValBatches = 0, EnableCheckpointing = false, EnableProgressBar = false, EnableModelSummary = false });
                 clock.Start();
-                trainer.Fit(module, new TrainOnly(train));
+                trainer.Fit(lightning, new TrainOnly(train));
+                lightning.Logged.Dispose();
                 break;
             default:
                 var engine = Supervised.CreateTrainer(module, new SupervisedTrainerOptions { Accelerator = "cpu" });

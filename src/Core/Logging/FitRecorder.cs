@@ -91,9 +91,10 @@ public sealed class FitRecorder : IDisposable
 
     /// <summary>
     /// Counts the step: duration, samples, optimiser steps taken (<paramref name="globalStep"/> is the kernel's count
-    /// after the step), the loss (kept on the device), and every N optimiser steps the step's loss to the loggers.
+    /// after the step), the loss (kept on the device), and every N optimiser steps the step's loss to the loggers,
+    /// with <paramref name="stepMetrics"/> (what the module logged per step; read only then).
     /// </summary>
-    public void StepCompleted(long startTimestamp, Tensor loss, int batchSize, long globalStep)
+    public void StepCompleted(long startTimestamp, Tensor loss, int batchSize, long globalStep, Func<IReadOnlyDictionary<string, double>>? stepMetrics = null)
     {
         if (TrainingTelemetry.StepDuration.Enabled)
             TrainingTelemetry.StepDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, frameworkTag);
@@ -113,11 +114,14 @@ public sealed class FitRecorder : IDisposable
             lossSamples += batchSize;
         }
         if (logStep)
-            loggers!.LogMetrics(new Dictionary<string, double>
+        {
+            var row = new Dictionary<string, double>(stepMetrics?.Invoke() ?? new Dictionary<string, double>(), StringComparer.Ordinal)
             {
                 ["train_loss_step"] = value.item<double>(),
                 ["epoch"] = currentEpoch, // as Lightning adds to every logged row
-            }, globalStep);
+            };
+            loggers!.LogMetrics(row, globalStep);
+        }
     }
 
     /// <summary>Starts the <c>validation</c> span; dispose the result when validation ends.</summary>

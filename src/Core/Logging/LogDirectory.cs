@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Unified.Core.Logging;
 
 /// <summary>Lightning's run folders: <c>SaveDir/Name/version_N</c>, N one past the highest existing version.</summary>
-internal static class LogDirectory
+public static class LogDirectory
 {
     /// <summary>
     /// The run folder for <paramref name="saveDir"/>, <paramref name="name"/> (null or empty: none) and

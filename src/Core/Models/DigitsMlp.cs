@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Unified.Core.Models;
 
 /// <summary>784-H-10 multi-layer perceptron with ReLU, for flat 28x28 digits (H = 256 by default).</summary>
-public sealed class DigitsMlp : nn.Module<Tensor, Tensor>
+public sealed class DigitsMlp : nn.Module<Tensor, Tensor>, IDeclaresInputLayout
 {
     readonly Linear fc1, fc2;
 
@@ -23,6 +23,9 @@ public sealed class DigitsMlp : nn.Module<Tensor, Tensor>
 
     /// <summary>Units of the hidden layer.</summary>
     public int HiddenWidth { get; }
+
+    /// <inheritdoc />
+    public Data.InputLayout Layout => Data.InputLayout.Flat;
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input)

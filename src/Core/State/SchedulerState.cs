@@ -22,7 +22,7 @@ public sealed class SchedulerState(optim.lr_scheduler.LRScheduler scheduler) : I
         foreach (var field in Fields())
         {
             object? value = field.GetValue(scheduler);
-            state.Values[field.Name] = value is IEnumerable<double> list ? new JsonArray(list.Select(v => (JsonNode?)v).ToArray()) : JsonScalar.From(value);
+            state.Values[field.Name] = value is IEnumerable<double> list ? new JsonArray(list.Select(v => JsonScalar.From(v)).ToArray()) : JsonScalar.From(value);
         }
         return state;
     }

@@ -1,81 +1,215 @@
 using Unified.Core.Distributed;
+using Unified.Core.Metrics;
 using Unified.Core.State;
 using static TorchSharp.torch;
 
 namespace Unified.Core.Training;
 
 /// <summary>
-/// Batch-size-weighted running means of logged scalars, kept on the values' device so that logging a value costs no
-/// host sync; <see cref="Compute()"/> reads them (one sync) at epoch end.
+/// Logged scalars and metrics of the running epoch, as Lightning's <c>_ResultCollection</c>
+/// (trainer/connectors/logger_connector/result.py): per name its <see cref="LogOptions"/>, the latest step value and
+/// the epoch's reduction (a batch-size-weighted mean by default), kept on the values' device so that logging costs
+/// no host sync; <see cref="ComputeEpoch"/> and <see cref="ComputeStep"/> read them (one sync each).
 /// </summary>
 public sealed class LoggedMetrics : IStateful, IDisposable
 {
-    readonly Dictionary<string, (Tensor Sum, long Count)> sums = new(StringComparer.Ordinal);
-    readonly HashSet<string> progressBar = new(StringComparer.Ordinal);
+    sealed class Entry(LogOptions options, Metric? metric)
+    {
+        public LogOptions Options { get; set; } = options;
+        public Metric? Metric { get; } = metric;
+        public Tensor? Epoch { get; set; }
+        public long Count { get; set; }
+        public Tensor? Step { get; set; }
+    }
+
+    // Core's own modules log epoch means that every rank agrees on.
+    static readonly LogOptions EpochMean = new() { SyncDist = true };
+    static readonly LogOptions EpochMeanOnProgressBar = EpochMean with { ProgressBar = true };
+
+    readonly Dictionary<string, Entry> entries = new(StringComparer.Ordinal);
+    LoggedValues? epochValues;
 
     /// <summary>Names logged since the last <see cref="Reset"/>, in first-logged order.</summary>
-    public IReadOnlyCollection<string> Names => sums.Keys;
+    public IReadOnlyCollection<string> Names => entries.Keys;
 
     /// <summary>Names that asked to be shown on the progress bar.</summary>
-    public IReadOnlyCollection<string> ProgressBarNames => progressBar;
+    public IReadOnlyCollection<string> ProgressBarNames => entries.Where(e => e.Value.Options.ProgressBar).Select(e => e.Key).ToList();
 
-    /// <summary>Adds <paramref name="value"/> (a scalar) with weight <paramref name="batchSize"/>.</summary>
-    public void Add(string name, Tensor value, int batchSize = 1, bool showOnProgressBar = false)
+    /// <summary>Whether a per-step value was logged since the last <see cref="Reset"/>.</summary>
+    public bool HasStepValues { get; private set; }
+
+    /// <summary>Adds <paramref name="value"/> (a scalar) with weight <paramref name="batchSize"/> to the epoch's mean (synced over ranks).</summary>
+    public void Add(string name, Tensor value, int batchSize = 1, bool showOnProgressBar = false) =>
+        Add(name, value, batchSize, showOnProgressBar ? EpochMeanOnProgressBar : EpochMean);
+
+    /// <summary>Records <paramref name="value"/> (a scalar) as <paramref name="options"/> say; <paramref name="batchSize"/> weighs it in an epoch mean.</summary>
+    /// <exception cref="ArgumentException">Not a scalar, a batch size below 1, or the name was logged with other options this epoch.</exception>
+    public void Add(string name, Tensor value, int batchSize, LogOptions options)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(value);
+        ArgumentNullException.ThrowIfNull(options);
         if (value.numel() != 1)
             throw new ArgumentException($"Logged value '{name}' has shape [{string.Join(", ", value.shape)}]; only scalars can be logged. Reduce it first (e.g. .mean()).", nameof(value));
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"Batch size of logged value '{name}' must be at least 1.");
-        using var weighted = value.detach().reshape().to_type(ScalarType.Float64).mul(batchSize);
-        if (sums.TryGetValue(name, out var entry))
+        var entry = Get(name, options, metric: null);
+        using var scope = NewDisposeScope();
+        var scalar = value.detach().reshape().to_type(ScalarType.Float64);
+        if (options.OnStep)
+        {
+            entry.Step?.Dispose();
+            entry.Step = scalar.clone().DetachFromDisposeScope();
+            HasStepValues = true;
+        }
+        if (!options.OnEpoch) return;
+        epochValues = null;
+        if (entry.Epoch is { } sum && (sum.device_type != scalar.device_type || sum.device_index != scalar.device_index))
         {
             // A sum restored from a checkpoint lives on the CPU until the first value from the training device arrives.
-            if (entry.Sum.device_type != weighted.device_type || entry.Sum.device_index != weighted.device_index)
-            {
-                var moved = entry.Sum.to(weighted.device).DetachFromDisposeScope();
-                entry.Sum.Dispose();
-                entry = (moved, entry.Count);
-            }
-            entry.Sum.add_(weighted);
-            sums[name] = (entry.Sum, entry.Count + batchSize);
+            entry.Epoch = sum.to(scalar.device).DetachFromDisposeScope();
+            sum.Dispose();
         }
-        else
-        {
-            sums[name] = (weighted.clone().DetachFromDisposeScope(), batchSize);
-        }
-        if (showOnProgressBar) progressBar.Add(name);
+        var weighted = options.Reduce == Reduction.Mean ? scalar.mul(batchSize) : scalar;
+        if (entry.Epoch is null) entry.Epoch = weighted.clone().DetachFromDisposeScope();
+        else if (options.Reduce is Reduction.Mean or Reduction.Sum) entry.Epoch.add_(weighted);
+        else entry.Epoch.copy_(options.Reduce == Reduction.Max ? maximum(entry.Epoch, weighted) : minimum(entry.Epoch, weighted));
+        entry.Count += batchSize;
     }
 
-    /// <summary>The mean of every logged name since the last reset (syncs with the device once per name).</summary>
-    public IReadOnlyDictionary<string, double> Compute() =>
-        sums.ToDictionary(kv => kv.Key, kv => kv.Value.Sum.item<double>() / kv.Value.Count, StringComparer.Ordinal);
+    /// <summary>
+    /// Logs <paramref name="metric"/>, updated by the caller: computed (synced over ranks when
+    /// <see cref="LogOptions.SyncDist"/>) at epoch end and reset with the epoch, as Lightning's <c>self.log(name, metric)</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><see cref="LogOptions.OnStep"/> is set (a metric is read per epoch), or another metric was logged under the name.</exception>
+    public void Add(string name, Metric metric, LogOptions options)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(metric);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.OnStep)
+            throw new ArgumentException($"Metric '{name}' is computed once per epoch; log it with OnStep false (log a tensor for per-step values).", nameof(options));
+        var entry = Get(name, options, metric);
+        if (!ReferenceEquals(entry.Metric, metric))
+            throw new ArgumentException($"'{name}' was already logged this epoch for another metric object; log each metric under its own name.", nameof(metric));
+        epochValues = null;
+    }
+
+    Entry Get(string name, LogOptions options, Metric? metric)
+    {
+        options.Validate(name);
+        if (entries.TryGetValue(name, out var entry))
+        {
+            // Where a value is shown may differ between calls (the progress bar once asked for, it stays); how it is reduced may not.
+            if (entry.Options with { ProgressBar = options.ProgressBar, Logger = options.Logger } != options || (entry.Metric is null) != (metric is null))
+                throw new ArgumentException($"'{name}' was logged twice this epoch with different options ({Describe(entry)} and {Describe(options, metric)}); "
+                    + "log one name with the same options everywhere (e.g. train_acc and val_acc for training and validation).", nameof(options));
+            if (options.ProgressBar && !entry.Options.ProgressBar) entry.Options = entry.Options with { ProgressBar = true };
+            return entry;
+        }
+        return entries[name] = new Entry(options, metric);
+    }
+
+    static string Describe(Entry entry) => Describe(entry.Options, entry.Metric);
+
+    static string Describe(LogOptions o, Metric? metric) =>
+        $"{(metric is null ? "tensor" : "metric")}, OnStep {o.OnStep}, OnEpoch {o.OnEpoch}, Reduce {o.Reduce}, SyncDist {o.SyncDist}, ProgressBar {o.ProgressBar}, Logger {o.Logger}";
+
+    /// <summary>The epoch value of every per-epoch name (one host sync); names also logged per step get <c>NAME_epoch</c> too.</summary>
+    public IReadOnlyDictionary<string, double> Compute() => ComputeEpoch(null).Callback;
 
     /// <summary>
-    /// The mean of every logged name over all ranks of <paramref name="group"/> (collective: every rank calls it, having
-    /// logged the same names in the same order): sums and counts are all-reduced, so the result is the mean over every
-    /// rank's samples, exactly as one process that saw them all would compute it.
+    /// As <see cref="Compute()"/>, the values logged with <see cref="LogOptions.SyncDist"/> reduced over all ranks of
+    /// <paramref name="group"/> (collective: every rank calls it, having logged the same synced names in the same
+    /// order); a mean is the mean over every rank's samples, as one process that saw them all would compute it.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The ranks logged different names.</exception>
+    /// <exception cref="InvalidOperationException">The ranks logged different synced names.</exception>
     public IReadOnlyDictionary<string, double> Compute(IProcessGroup group)
     {
         ArgumentNullException.ThrowIfNull(group);
-        if (group.WorldSize == 1) return Compute();
+        return ComputeEpoch(group).Callback;
+    }
+
+    /// <summary>
+    /// The epoch values in Lightning's three views (computed once until something new is logged);
+    /// <paramref name="group"/> (or null) reduces the synced ones over ranks.
+    /// </summary>
+    public LoggedValues ComputeEpoch(IProcessGroup? group)
+    {
+        if (epochValues is not null) return epochValues;
+        var epoch = entries.Where(e => e.Value.Options.OnEpoch && (e.Value.Epoch is not null || e.Value.Metric is { UpdateCount: > 0 })).ToList();
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        using (var scope = NewDisposeScope())
+        {
+            var synced = group is { WorldSize: > 1 } ? Reduce(group, epoch.Where(e => e.Value.Options.SyncDist && e.Value.Metric is null).ToList()) : [];
+            var local = epoch.Where(e => e.Value.Metric is null && !synced.ContainsKey(e.Key)).ToList();
+            if (local.Count > 0)
+            {
+                var read = stack(local.Select(e => e.Value.Epoch!.cpu()).ToArray()).data<double>().ToArray();
+                for (int i = 0; i < local.Count; i++) synced[local[i].Key] = Finish(local[i].Value, read[i], local[i].Value.Count);
+            }
+            foreach (var (name, entry) in epoch)
+            {
+                if (entry.Metric is not { } metric) continue;
+                if (entry.Options.SyncDist && group is { WorldSize: > 1 }) metric.Sync(group);
+                synced[name] = metric.Compute();
+            }
+            foreach (var (name, _) in epoch) values[name] = synced[name];
+        }
+        return epochValues = Views(epoch.Select(e => (e.Key, e.Value.Options, values[e.Key])), step: false);
+    }
+
+    /// <summary>The latest per-step values in Lightning's three views (one host sync); names also logged per epoch get <c>NAME_step</c> too.</summary>
+    public LoggedValues ComputeStep()
+    {
+        var step = entries.Where(e => e.Value.Step is not null).ToList();
+        if (step.Count == 0) return LoggedValues.Empty;
         using var scope = NewDisposeScope();
-        var names = sums.Keys.ToList();
+        var read = stack(step.Select(e => e.Value.Step!.cpu()).ToArray()).data<double>().ToArray();
+        return Views(step.Select((e, i) => (e.Key, e.Value.Options, read[i])), step: true);
+    }
+
+    // result.py metrics(): loggers get the suffixed name of a value logged both ways, callbacks both names.
+    static LoggedValues Views(IEnumerable<(string Name, LogOptions Options, double Value)> values, bool step)
+    {
+        var (callback, logged, progressBar) = (new Dictionary<string, double>(StringComparer.Ordinal), new Dictionary<string, double>(StringComparer.Ordinal), new Dictionary<string, double>(StringComparer.Ordinal));
+        foreach (var (name, options, value) in values)
+        {
+            string forked = options.Forked ? name + (step ? "_step" : "_epoch") : name;
+            callback[name] = value;
+            callback[forked] = value;
+            if (options.Logger) logged[forked] = value;
+            if (options.ProgressBar) progressBar[forked] = value;
+        }
+        return new LoggedValues(callback, logged, progressBar);
+    }
+
+    static double Finish(Entry entry, double reduced, long count) => entry.Options.Reduce == Reduction.Mean ? reduced / count : reduced;
+
+    Dictionary<string, double> Reduce(IProcessGroup group, List<KeyValuePair<string, Entry>> synced)
+    {
+        var names = synced.Select(e => e.Key).ToList();
         using (var signature = tensor(new[] { names.Count, NameHash(names) }))
         {
             var all = group.AllGather(signature).data<long>().ToArray();
             for (int r = 0; r < group.WorldSize; r++)
                 if (all[2 * r] != names.Count || all[2 * r + 1] != NameHash(names))
                     throw new InvalidOperationException(
-                        $"Rank {group.Rank} logged {names.Count} metric names ({string.Join(", ", names)}) but rank {r} logged {all[2 * r]} or different ones; "
+                        $"Rank {group.Rank} logged {names.Count} synced metric names ({string.Join(", ", names)}) but rank {r} logged {all[2 * r]} or different ones; "
                         + "every rank must log the same names in the same order (log unconditionally, not only on some ranks).");
         }
-        if (names.Count == 0) return new Dictionary<string, double>(StringComparer.Ordinal);
-        var packed = cat(names.Select(n => stack([sums[n].Sum.cpu(), tensor((double)sums[n].Count)])).ToArray());
-        group.AllReduce(packed, ReduceOp.Sum);
-        var values = packed.data<double>().ToArray();
-        return names.Select((n, i) => (n, values[2 * i] / values[2 * i + 1])).ToDictionary(p => p.n, p => p.Item2, StringComparer.Ordinal);
+        var result = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var reduce in Enum.GetValues<Reduction>())
+        {
+            var part = synced.Where(e => e.Value.Options.Reduce == reduce).ToList();
+            if (part.Count == 0) continue;
+            // A mean all-reduces its sums and counts; the others their values with their own operation.
+            var packed = cat(part.Select(e => reduce == Reduction.Mean ? stack([e.Value.Epoch!.cpu(), tensor((double)e.Value.Count)]) : e.Value.Epoch!.cpu().reshape(1)).ToArray());
+            group.AllReduce(packed, reduce switch { Reduction.Max => ReduceOp.Max, Reduction.Min => ReduceOp.Min, _ => ReduceOp.Sum });
+            var read = packed.data<double>().ToArray();
+            for (int i = 0; i < part.Count; i++)
+                result[part[i].Key] = reduce == Reduction.Mean ? read[2 * i] / read[2 * i + 1] : read[i];
+        }
+        return result;
     }
 
     // FNV-1a over the ordered names: the same on every rank (string.GetHashCode is randomised per process).
@@ -86,22 +220,46 @@ public sealed class LoggedMetrics : IStateful, IDisposable
         return (long)(hash >> 1);
     }
 
-    /// <summary>Forgets every value (call at epoch start).</summary>
-    public void Reset()
+    /// <summary>Forgets the values of <paramref name="names"/> (e.g. those a previous validation run of the epoch logged), resetting logged metrics among them.</summary>
+    public void Forget(IEnumerable<string> names)
     {
-        foreach (var (sum, _) in sums.Values) sum.Dispose();
-        sums.Clear();
+        ArgumentNullException.ThrowIfNull(names);
+        foreach (var name in names)
+        {
+            if (!entries.Remove(name, out var entry)) continue;
+            (entry.Epoch, entry.Step) = (Dispose(entry.Epoch), Dispose(entry.Step));
+            entry.Metric?.Reset();
+            epochValues = null;
+        }
     }
 
-    /// <summary>The running sums and counts, so that an epoch resumed mid-way reports the same means (<c>sums.{name}</c>, <c>counts.{name}</c>).</summary>
+    /// <summary>Forgets every value and resets the logged metrics (call at epoch start).</summary>
+    public void Reset()
+    {
+        foreach (var entry in entries.Values)
+        {
+            entry.Epoch?.Dispose();
+            entry.Step?.Dispose();
+            entry.Metric?.Reset();
+        }
+        entries.Clear();
+        (epochValues, HasStepValues) = (null, false);
+    }
+
+    /// <summary>
+    /// The running epoch values of logged tensors, so that an epoch resumed mid-way reports the same (<c>sums.{name}</c>,
+    /// <c>counts.{name}</c> and the options); logged metrics save their own state.
+    /// </summary>
     public StateDict StateDict()
     {
         var state = new StateDict();
-        foreach (var (name, (sum, count)) in sums)
+        foreach (var (name, entry) in entries)
         {
+            if (entry.Epoch is not { } sum) continue;
             state.Tensors[$"sums.{name}"] = sum;
-            state.Values[$"counts.{name}"] = count;
-            state.Values[$"progress_bar.{name}"] = progressBar.Contains(name);
+            state.Values[$"counts.{name}"] = entry.Count;
+            state.Values[$"progress_bar.{name}"] = entry.Options.ProgressBar;
+            state.Values[$"options.{name}"] = $"{entry.Options.OnStep},{entry.Options.Reduce},{entry.Options.SyncDist},{entry.Options.Logger}";
         }
         return state;
     }
@@ -109,17 +267,36 @@ public sealed class LoggedMetrics : IStateful, IDisposable
     /// <inheritdoc />
     public void LoadStateDict(StateDict state)
     {
-        Reset();
+        foreach (var entry in entries.Values) (entry.Epoch, entry.Step) = (Dispose(entry.Epoch), Dispose(entry.Step));
+        foreach (var name in entries.Where(e => e.Value.Metric is null).Select(e => e.Key).ToList()) entries.Remove(name);
+        (epochValues, HasStepValues) = (null, false);
         foreach (var (key, sum) in state.Tensors)
         {
             if (!key.StartsWith("sums.", StringComparison.Ordinal) || sum.numel() != 1)
                 throw new InvalidDataException($"Logged-metric state entry '{key}' is not a scalar running sum 'sums.NAME'.");
             string name = key["sums.".Length..];
-            sums[name] = (sum.to(ScalarType.Float64, copy: true).reshape().DetachFromDisposeScope(), state.Value<long>($"counts.{name}"));
-            if (state.Value<bool>($"progress_bar.{name}")) progressBar.Add(name);
+            var options = EpochMean with { ProgressBar = state.Value<bool>($"progress_bar.{name}") };
+            // Files from before the options were saved hold synced epoch means.
+            if (state.Values.ContainsKey($"options.{name}") && state.Value<string>($"options.{name}")?.Split(',') is [var onStep, var reduce, var sync, var logger])
+                options = options with { OnStep = bool.Parse(onStep), Reduce = Enum.Parse<Reduction>(reduce), SyncDist = bool.Parse(sync), Logger = bool.Parse(logger) };
+            entries[name] = new Entry(options, metric: null)
+            {
+                Epoch = sum.to(ScalarType.Float64, copy: true).reshape().DetachFromDisposeScope(),
+                Count = state.Value<long>($"counts.{name}"),
+            };
         }
     }
 
-    /// <inheritdoc />
-    public void Dispose() => Reset();
+    static Tensor? Dispose(Tensor? tensor)
+    {
+        tensor?.Dispose();
+        return null;
+    }
+
+    /// <summary>Frees the values; logged metrics belong to the module and are left as they are.</summary>
+    public void Dispose()
+    {
+        foreach (var entry in entries.Values) (entry.Epoch, entry.Step) = (Dispose(entry.Epoch), Dispose(entry.Step));
+        entries.Clear();
+    }
 }

@@ -181,10 +181,13 @@ public sealed class StepKernel : IStateful, IDisposable
         return loss.detach().MoveToOuterDisposeScope();
     }
 
-    /// <summary>Steps an epoch-interval scheduler; the loop calls it once after every training epoch.</summary>
+    /// <summary>
+    /// Steps an epoch-interval scheduler; the loop calls it once when a training epoch's batches are done. A
+    /// <c>ReduceLROnPlateau</c> is left to <see cref="OptimizerConfig.StepOnPlateau"/>, after validation.
+    /// </summary>
     public void EpochEnd(int epoch)
     {
-        if (optimizers is { Scheduler: { } scheduler, Interval: SchedulerInterval.Epoch } && (epoch + 1) % optimizers.Frequency == 0)
+        if (optimizers is { Scheduler: { } scheduler, Interval: SchedulerInterval.Epoch, ReducesOnPlateau: false } && (epoch + 1) % optimizers.Frequency == 0)
             scheduler.step();
     }
 
@@ -265,7 +268,7 @@ public sealed class StepKernel : IStateful, IDisposable
         GlobalStep++;
         if (!stepped) SkippedSteps++;
         // A skipped step must not advance the schedule (Lightning's AMP path does; that is a known bug).
-        else if (optimizers is { Scheduler: { } scheduler, Interval: SchedulerInterval.Step } && GlobalStep % optimizers.Frequency == 0)
+        else if (optimizers is { Scheduler: { } scheduler, Interval: SchedulerInterval.Step, ReducesOnPlateau: false } && GlobalStep % optimizers.Frequency == 0)
             scheduler.step();
         (pendingMicroBatches, windowHasGradients) = (0, false);
     }
