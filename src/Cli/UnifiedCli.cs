@@ -30,6 +30,9 @@ public static class UnifiedCli
         var root = new RootCommand("Unified: train TorchSharp models through a Lightning-style or an Ignite-style front-end.")
         {
             FitCommand.Create(output, error, args, overrides),
+            Evaluate.EvaluateCommand.Create("validate", output, error),
+            Evaluate.EvaluateCommand.Create("test", output, error),
+            Evaluate.EvaluateCommand.Create("predict", output, error),
             BenchCommand.Create(output, error),
             ExportCommand.Create(output),
             ServeCommand.Create(output, error),
