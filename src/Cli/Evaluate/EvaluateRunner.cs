@@ -31,6 +31,7 @@ public static class EvaluateRunner
         var recorded = RecordedHyperparameters(settings.Checkpoint);
         string model = settings.Model ?? (recorded.TryGetValue("model", out var m) ? m.GetValue<string>() : "mlp");
         double testFraction = settings.TestFraction ?? (recorded.TryGetValue("test_fraction", out var t) ? t.GetValue<double>() : 0);
+        using var network = LoadModel(settings.Checkpoint, model);
         bool wantsTest = settings.Stage == "test" || settings.Split == "test";
         if (wantsTest && testFraction == 0)
         {
@@ -38,7 +39,6 @@ public static class EvaluateRunner
             error.WriteLine($"warning: '{settings.Checkpoint}' was fitted without a test split, so its test samples (--test-fraction 0.1) were among its " +
                 "training samples; fit with --test-fraction 0.1 for a held-out test set.");
         }
-        using var network = LoadModel(settings.Checkpoint, model);
         using var data = new DigitsDataModule(new DigitsDataOptions
         {
             Path = settings.Data == "digits" ? null : settings.Data,
