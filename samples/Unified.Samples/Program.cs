@@ -1,4 +1,4 @@
 using Unified.Samples;
 
 // dotnet run --project samples/Unified.Samples -c Release -- --scenario NAME [--smoke]   (--list names them all)
-return SampleRunner.Main(args);
+return SampleRunner.Start(args);

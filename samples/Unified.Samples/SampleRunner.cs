@@ -29,12 +29,12 @@ public static class SampleRunner
     ];
 
     /// <summary>Parses <c>--scenario NAME</c>, <c>--smoke</c>, <c>--out DIR</c>, <c>--list</c>; other arguments go to the scenario.</summary>
-    public static int Main(string[] args)
+    public static int Start(string[] args)
     {
         if (args.Contains("--list") || args.Length == 0)
         {
             Console.WriteLine("usage: dotnet run --project samples/Unified.Samples -c Release -- --scenario NAME [--smoke] [--out DIR]");
-            foreach (var (name, summary, _) in Scenarios) Console.WriteLine($"  {name,-20} {summary}");
+            foreach (var (scenarioName, summary, _) in Scenarios) Console.WriteLine($"  {scenarioName,-20} {summary}");
             return args.Length == 0 ? 2 : 0;
         }
         string? name = Value(args, "--scenario");

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Unified.Core.Export;
 using Unified.Core.Models;
 using Unified.Core.Runtime;

@@ -24,9 +24,11 @@ public sealed class MacroF1 : Metric
     {
         var predicted = nn.functional.one_hot(predictions.argmax(1), classes).to_type(ScalarType.Float32);
         var actual = nn.functional.one_hot(targets, classes).to_type(ScalarType.Float32);
-        truePositives.Add((predicted * actual).sum(0));
-        falsePositives.Add((predicted * (1 - actual)).sum(0));
-        falseNegatives.Add(((1 - predicted) * actual).sum(0));
+        // sum(dim: 0), not sum(0): a literal 0 converts to the ScalarType overload and sums everything.
+        var hits = (predicted * actual).sum(dim: 0);
+        truePositives.Add(hits);
+        falsePositives.Add(predicted.sum(dim: 0) - hits);
+        falseNegatives.Add(actual.sum(dim: 0) - hits);
     }
 
     protected override Tensor ComputeState()
