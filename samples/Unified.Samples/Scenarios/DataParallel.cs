@@ -22,7 +22,8 @@ public static class DataParallel
         if (Mpirun() is not { } mpirun)
         {
             Console.WriteLine("mpirun is not on PATH (apt-get install openmpi-bin libopenmpi-dev); nothing to launch.");
-            return options.Smoke ? 0 : 1;
+            // Outside CI a smoke run passes without Open MPI; CI installs it (scripts/test.sh), so there it must run.
+            return options.Smoke && Environment.GetEnvironmentVariable("CI") != "true" ? 0 : 1;
         }
         foreach (string name in new[] { "lightning", "ignite" })
         {
