@@ -49,9 +49,9 @@ public static class FitConfigFile
             if (isElement)
             {
                 if (!lists.TryGetValue(key, out var items)) lists[key] = items = [];
-                items.AddRange((string[])FitValues.Read(key, raw, where)!);
+                items.AddRange((string[])FitValues.Read(key, raw, where, emptyIsNone: true)!);
             }
-            else values[key] = FitValues.Read(key, raw, where);
+            else values[key] = FitValues.Read(key, raw, where, emptyIsNone: true);
         }
         foreach (var (key, items) in lists) values[key] = items;
         return values;

@@ -49,7 +49,7 @@ public static class FitKeys
         new("data.batch_size", "--batch-size", FitValueKind.Integer, false, "Samples per batch.",
             s => s.BatchSize, (s, v) => s with { BatchSize = (int)v! }),
         new("data.test_fraction", "--test-fraction", FitValueKind.Number, false,
-            "Share of the samples held out for 'unified test' (taken before the validation split; default 0).",
+            "Share of the samples held out for 'unified test' (taken before the validation split).",
             s => s.TestFraction, (s, v) => s with { TestFraction = (double)v! }),
         new("optimizer.lr", "--lr", FitValueKind.Number, false, "Adam learning rate.",
             s => s.LearningRate, (s, v) => s with { LearningRate = (double)v! }),

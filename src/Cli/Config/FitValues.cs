@@ -7,13 +7,16 @@ public static class FitValues
 {
     /// <summary>
     /// The typed value of <paramref name="raw"/> for <paramref name="key"/>; <paramref name="where"/> names the source in
-    /// errors (<c>--epochs</c>, or <c>trainer.max_epochs in 'run.yaml'</c>). Null, empty, <c>null</c> and <c>~</c> mean "none".
+    /// errors (<c>--epochs</c>, or <c>trainer.max_epochs in 'run.yaml'</c>). <c>null</c> and <c>~</c> mean "none"; so does
+    /// an empty value with <paramref name="emptyIsNone"/> (a config file, where YAML's <c>key:</c> reads as empty), while
+    /// an empty flag value stays an empty string, for the settings' checks to refuse.
     /// </summary>
     /// <exception cref="UsageException">The text is not a value of the key's type, or is empty for a key that needs one.</exception>
-    public static object? Read(FitKey key, string? raw, string where)
+    public static object? Read(FitKey key, string? raw, string where, bool emptyIsNone = false)
     {
         string text = raw?.Trim() ?? "";
-        bool none = text.Length == 0 || text is "null" or "Null" or "NULL" or "~";
+        bool none = (text.Length == 0 && (emptyIsNone || raw is null)) || text is "null" or "Null" or "NULL" or "~";
+        if (!none && text.Length == 0 && key.Kind == FitValueKind.Text) return raw;
         if (key.Kind == FitValueKind.List)
             return none ? Array.Empty<string>() : text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (none)

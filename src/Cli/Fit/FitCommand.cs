@@ -70,12 +70,17 @@ public static class FitCommand
     }
 
     // One option per key: booleans are switches, lists repeat, the rest are read by FitValues (so flags and config agree on types).
-    static Option CreateOption(FitKey key) => key.Kind switch
+    static Option CreateOption(FitKey key)
     {
-        FitValueKind.Boolean => new Option<bool>(key.Flag) { Description = key.Description },
-        FitValueKind.List => new Option<string[]>(key.Flag) { Description = key.Description, Arity = ArgumentArity.ZeroOrMore },
-        _ => new Option<string>(key.Flag) { Description = $"{key.Description} Default: {FitValues.Write(key.Get(new FitSettings())).Trim('"')}." },
-    };
+        object? fallback = key.Get(new FitSettings());
+        string description = $"{key.Description}{(fallback is null or bool or IReadOnlyList<string> ? "" : $" Default: {FitValues.Write(fallback).Trim('"')}.")} Config: {key.Path}.";
+        return key.Kind switch
+        {
+            FitValueKind.Boolean => new Option<bool>(key.Flag) { Description = description },
+            FitValueKind.List => new Option<string[]>(key.Flag) { Description = description, Arity = ArgumentArity.ZeroOrMore },
+            _ => new Option<string>(key.Flag) { Description = description },
+        };
+    }
 
     static FitSettings Resolve(ParseResult parsed, IReadOnlyList<(FitKey Key, Option Option)> flags, string? configPath, FitOverrides overrides)
     {
