@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Unified.Core.Checkpointing;
 using Unified.Core.Data;
 using Unified.Core.Distributed;
+using Unified.Core.Logging;
 using Unified.Core.Training;
 using Unified.Ignite;
 using Unified.Lightning;

@@ -1,18 +1,17 @@
 using Spectre.Console;
-using Unified.Adapters;
-using Unified.Cli.Fit;
+using Unified.Core.Logging;
 using Unified.Core.Training;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace Unified.Cli.Tests;
+namespace Unified.Core.Tests;
 
 public sealed class ProgressDisplayTests
 {
     static EpochResult Epoch(int index) => new(index, (index + 1) * 4L,
         new Dictionary<string, double> { ["train_loss"] = 0.5 / (index + 1), ["val_loss"] = 0.25, ["val_accuracy"] = 0.9 });
 
-    static void Feed(IFitProgress progress, int epochs, int batches = 4, int sleepMs = 30)
+    static void Feed(IProgressDisplay progress, int epochs, int batches = 4, int sleepMs = 30)
     {
         progress.Run(() =>
         {
