@@ -69,6 +69,9 @@ public sealed class UnifiedTrainer
             LogEveryNSteps = options.LogEveryNSteps,
             Histograms = options.Histograms,
             LoggerFactory = options.LoggerFactory,
+            // The adapter's caller shows progress (the CLI's display through OnStep/OnEpoch).
+            EnableProgressBar = false,
+            EnableModelSummary = false,
         };
         foreach (var logger in options.Loggers) trainerOptions.Loggers.Add(logger);
         if (options.OnStep is not null || options.OnEpoch is not null) trainerOptions.Callbacks.Add(new ReportingCallback(options));

@@ -53,8 +53,8 @@ public sealed class ProgressDisplayTests
             Out = new AnsiConsoleOutput(output),
         });
         console.Profile.Width = 200;
-        // 10 steps of 60 ms per epoch: the display (refreshed every 100 ms) shows the live loss several times.
-        Feed(new LiveProgress(console, 2, 10, () => ["val_accuracy", "val_loss"]), 2, batches: 10, sleepMs: 60);
+        // 10 steps of 120 ms per epoch: the display reads the loss at most every 100 ms, so every step shows it, even on a loaded machine.
+        Feed(new LiveProgress(console, 2, 10, () => ["val_accuracy", "val_loss"]), 2, batches: 10, sleepMs: 120);
 
         string text = output.ToString();
         Assert.Matches(@"epoch [12]/2  loss 0\.\d{4}  \d+ samples/s", text);

@@ -24,6 +24,9 @@ public sealed class LiveProgress(IAnsiConsole console, int maxEpochs, int batche
     public LiveProgress(int maxEpochs, int batchesPerEpoch, Func<IReadOnlyCollection<string>>? progressBarNames = null)
         : this(AnsiConsole.Console, maxEpochs, batchesPerEpoch, progressBarNames) { }
 
+    /// <summary>Remove each epoch's bar when the epoch ends (tqdm's <c>leave=False</c>, Ignite's <c>ProgressBar(persist=False)</c>); default false keeps them.</summary>
+    public bool HideCompletedEpochs { get; init; }
+
     /// <summary>Whether the console is an interactive terminal that can show a live bar.</summary>
     public static bool IsSupported => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
 
@@ -38,7 +41,7 @@ public sealed class LiveProgress(IAnsiConsole console, int maxEpochs, int batche
         var ready = new ManualResetEventSlim();
         renderer = new Thread(() => console.Progress()
             .AutoClear(false)
-            .HideCompleted(false)
+            .HideCompleted(HideCompletedEpochs)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
                 new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
