@@ -77,7 +77,7 @@ public static class EvaluateRunner
     static IReadOnlyDictionary<string, double> EvaluateLightning(nn.Module<Tensor, Tensor> network, DigitsDataModule data, EvaluateSettings settings)
     {
         var module = new DigitsClassifier(network);
-        var trainer = new Trainer(new TrainerOptions { Accelerator = settings.Accelerator });
+        var trainer = Quiet(settings);
         return settings.Stage == "validate"
             ? trainer.Validate(module, data, settings.Checkpoint)
             : trainer.Test(module, data, settings.Checkpoint);
@@ -96,7 +96,7 @@ public static class EvaluateRunner
     static Predictions PredictLightning(nn.Module<Tensor, Tensor> network, DigitsDataModule data, IBatchLoader split, EvaluateSettings settings)
     {
         var module = new DigitsClassifier(network);
-        var trainer = new Trainer(new TrainerOptions { Accelerator = settings.Accelerator });
+        var trainer = Quiet(settings);
         var classes = new List<long>();
         var confidences = new List<float>();
         foreach (var probabilities in trainer.Predict(module, new SplitAsPredict(data, split), settings.Checkpoint))
@@ -123,6 +123,10 @@ public static class EvaluateRunner
         engine.Run(split, maxEpochs: 1);
         return new Predictions(classes, confidences, Labels(split));
     }
+
+    // The command prints its own one-line result; Lightning's default model summary and progress bar would only add noise.
+    static Trainer Quiet(EvaluateSettings settings) =>
+        new(new TrainerOptions { Accelerator = settings.Accelerator, EnableProgressBar = false, EnableModelSummary = false });
 
     static void Collect(Tensor probabilities, List<long> classes, List<float> confidences)
     {
