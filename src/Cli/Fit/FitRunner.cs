@@ -1,5 +1,5 @@
-using System.Text.Json;
 using Unified.Adapters;
+using Unified.Cli.Config;
 using Unified.Cli.Launch;
 using Unified.Core.Checkpointing;
 using Unified.Core.Data;
@@ -42,6 +42,7 @@ public static class FitRunner
             Path = settings.Data == "digits" ? null : settings.Data,
             BatchSize = settings.BatchSize,
             Seed = settings.Seed,
+            TestFraction = settings.TestFraction,
             Layout = DigitsModels.LayoutOf(settings.Model),
             ClassCount = DigitsModels.ClassCount,
             ImageSize = DigitsModels.ImageSize,
@@ -210,9 +211,17 @@ public static class FitRunner
         module.Hyperparameters["accumulate_grad_batches"] = settings.Accumulate;
         module.Hyperparameters["gradient_clip_val"] = settings.ClipGrad;
         module.Hyperparameters["devices"] = devices;
+        // Only when asked for, so that the hyper-parameters of runs without a test split stay as they were.
+        if (settings.TestFraction > 0) module.Hyperparameters["test_fraction"] = settings.TestFraction;
     }
 
+    /// <summary>The resolved configuration a new run saves in its folder; <c>unified fit --config DIR/config.yaml</c> repeats the run.</summary>
+    public const string ConfigFile = "config.yaml";
+
     static void WriteConfig(string runDir, FitSettings settings) =>
-        AtomicFile.Write(Path.Combine(runDir, "config.json"), stream =>
-            JsonSerializer.Serialize(stream, settings, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+        AtomicFile.Write(Path.Combine(runDir, ConfigFile), stream =>
+        {
+            using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), leaveOpen: true);
+            writer.Write(FitConfigWriter.ToYaml(settings, forRunFolder: true));
+        });
 }
