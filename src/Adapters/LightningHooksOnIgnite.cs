@@ -27,9 +27,13 @@ internal sealed class LightningHooksOnIgnite(LightningModule module)
         if (Overrides(hook)) engine.On(evt, call);
     }
 
-    /// <summary>Lightning's entry-point preamble: prepare_data, setup, configure_model (before the optimisers are configured).</summary>
+    /// <summary>Lightning's entry-point preamble: configure_callbacks, prepare_data, setup, configure_model (before the optimisers are configured).</summary>
+    /// <exception cref="NotSupportedException">The module configures callbacks, which are the Lightning front-end's.</exception>
     public void Begin(TrainerStage stage)
     {
+        if (module.ConfigureCallbacks().Any())
+            throw new NotSupportedException($"{type.Name}.ConfigureCallbacks returns callbacks, which only the lightning front-end runs; " +
+                "under ignite register handlers instead (UnifiedTrainerOptions.Handlers), or train with \"lightning\".");
         module.PrepareData();
         module.Setup(stage);
         module.ConfigureModel();

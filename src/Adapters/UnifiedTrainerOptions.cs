@@ -40,10 +40,10 @@ public sealed class UnifiedTrainerOptions
     public int NumSanityValSteps { get; set; } = 2;
 
     /// <summary>Lightning callbacks, used when the framework is <c>lightning</c> (after the ones the options above make).</summary>
-    public IList<Callback> Callbacks { get; } = new List<Callback>();
+    public IList<Callback> Callbacks { get; private set; } = new List<Callback>();
 
     /// <summary>Ignite handlers, attached to the trainer when the framework is <c>ignite</c> (before the ones the options above make).</summary>
-    public IList<ITrainerHandler> Handlers { get; } = new List<ITrainerHandler>();
+    public IList<ITrainerHandler> Handlers { get; private set; } = new List<ITrainerHandler>();
 
     /// <summary>A checkpoint to resume from: the fit continues where it was saved, up to <see cref="MaxEpochs"/> / <see cref="MaxSteps"/>.</summary>
     public string? ResumeFrom { get; set; }
@@ -95,7 +95,7 @@ public sealed class UnifiedTrainerOptions
     /// start, every epoch's metrics (validation included) with <c>epoch</c> at the epoch's optimiser step, flushed
     /// then, finished with the run's status. A logger that fails is a warning; training goes on.
     /// </summary>
-    public IList<IExperimentLogger> Loggers { get; } = new List<IExperimentLogger>();
+    public IList<IExperimentLogger> Loggers { get; private set; } = new List<IExperimentLogger>();
 
     /// <summary>Log the step's loss as <c>train_loss_step</c> every this many optimiser steps (default 50); null or 0 for epochs only.</summary>
     public int? LogEveryNSteps { get; set; } = 50;
@@ -105,6 +105,14 @@ public sealed class UnifiedTrainerOptions
 
     /// <summary>Where the front-ends' <see cref="ILogger"/> events go (fit progress, logger warnings); null for none.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>A copy with lists of its own (loggers, callbacks, handlers hold the same items), so that adding to one leaves the other as it was.</summary>
+    public UnifiedTrainerOptions Clone()
+    {
+        var copy = (UnifiedTrainerOptions)MemberwiseClone();
+        (copy.Loggers, copy.Callbacks, copy.Handlers) = ([.. Loggers], [.. Callbacks], [.. Handlers]);
+        return copy;
+    }
 
     /// <summary>Throws when a value is out of range, naming the field and the allowed values.</summary>
     public void Check()
