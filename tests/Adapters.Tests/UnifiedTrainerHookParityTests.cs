@@ -41,8 +41,9 @@ public sealed class UnifiedTrainerHookParityTests
         // The sequence is Lightning's, not merely the same twice: preamble, fit start, the 2-batch sanity check, ...
         Assert.Equal(new[] { "configure_callbacks", "prepare_data", "setup[fit]", "configure_model", "configure_optimizers", "on_fit_start",
             "on_validation_start", "on_validation_epoch_start", "on_validation_batch_start" }, lightning.Called.Take(9));
-        string[] batch = ["on_train_batch_start", "forward", "training_step", "on_before_backward", "on_after_backward",
-            "on_before_optimizer_step", "on_before_zero_grad", "on_train_batch_end"];
+        // Lightning 2.x's automatic optimisation: the closure runs training_step, zero_grad, backward (test_hooks.py _auto_train_batch).
+        string[] batch = ["on_train_batch_start", "forward", "training_step", "on_before_zero_grad", "on_before_backward", "on_after_backward",
+            "on_before_optimizer_step", "on_train_batch_end"];
         int first = lightning.Called.IndexOf("on_train_epoch_start");
         Assert.Equal(batch, lightning.Called.Skip(first + 1).Take(batch.Length));
         // ... the epoch's validation before on_train_epoch_end, then last.ckpt (on_save_checkpoint), and the fit's end.
