@@ -24,6 +24,7 @@ public sealed class SupervisedFit
     readonly IProcessGroup? group;
     readonly List<EpochResult> history = [];
     bool started;
+    CancellationToken validationToken;
 
     /// <summary>Fired on the trainer when training starts: after <see cref="Events.Started"/>'s handlers and the sanity check.</summary>
     public static Event TrainStarted { get; } = Event.Custom("TRAIN_STARTED");
@@ -88,6 +89,8 @@ public sealed class SupervisedFit
     {
         if (started) throw new InvalidOperationException("This SupervisedFit already ran; build a new one for another fit.");
         started = true;
+        // Under ddp every rank evaluates its shard to the end: a rank stopping alone would leave the others in the reduction.
+        validationToken = group is null ? cancellationToken : default;
         bool resumed = options.ResumeFrom is not null;
         Trainer.On(Events.Started, e =>
         {
@@ -132,8 +135,7 @@ public sealed class SupervisedFit
         var metrics = e.State.ScalarMetrics();
         if (Evaluator is not null && Data.Validation is { } validation)
         {
-            // Under ddp every rank evaluates its shard to the end: a rank stopping alone would leave the others in the reduction.
-            foreach (var (name, value) in Evaluator.Run(validation).ScalarMetrics())
+            foreach (var (name, value) in Evaluator.Run(validation, cancellationToken: validationToken).ScalarMetrics())
                 e.State.Metrics[name] = metrics[name] = value;
         }
         history.Add(new EpochResult(e.State.Epoch - 1, Kernel.GlobalStep, metrics));

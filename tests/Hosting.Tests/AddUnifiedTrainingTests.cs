@@ -42,7 +42,7 @@ public sealed class AddUnifiedTrainingTests
         Assert.Equal("lightning", provider.GetRequiredService<IUnifiedTrainerFactory>().Create().Framework);
         Assert.Equal("ignite", provider.GetRequiredKeyedService<UnifiedTrainer>("ignite").Framework);
         Assert.Equal(TrainingJobState.Pending, provider.GetRequiredService<ITrainingJobStatus>().State);
-        Assert.Single(provider.GetServices<IHostedService>());
+        Assert.Single(provider.GetServices<IHostedService>(), s => s.GetType().Name.StartsWith("TrainingJob", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -54,10 +54,12 @@ public sealed class AddUnifiedTrainingTests
 
         Assert.Single(services, s => s.ServiceType == typeof(IUnifiedTrainerFactory));
         Assert.Single(services, s => s.ServiceType == typeof(IValidateOptions<UnifiedTrainingOptions>));
-        Assert.Single(services, s => s.ServiceType == typeof(IHostedService));
+        Assert.Single(services, s => s.ServiceType == typeof(IHostedService) && s.ImplementationType!.Name.StartsWith("TrainingJob", StringComparison.Ordinal));
+
         Assert.Single(services, s => s.ServiceType == typeof(UnifiedTrainer) && Equals(s.ServiceKey, "ignite"));
         using var provider = services.BuildServiceProvider(Strict);
         Assert.Equal(3, provider.GetRequiredService<IOptions<UnifiedTrainingOptions>>().Value.Trainer.MaxEpochs);
+        Assert.Single(provider.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations, r => r.Name == "unified-training");
     }
 
     [Fact]

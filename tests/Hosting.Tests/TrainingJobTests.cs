@@ -33,20 +33,19 @@ public sealed class TrainingJobTests
         builder.Services.AddUnifiedTraining(builder.Configuration).ScanNamespaceOf<DigitsClassifier>().AddTrainingJob<DigitsClassifier, SmallDigits>();
         using var host = builder.Build();
         var status = host.Services.GetRequiredService<ITrainingJobStatus>();
-        var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+        Task? stopping = null;
         if (stopAtBatch is int k)
             host.Services.GetRequiredService<Calls>().OnStep = n =>
             {
                 if (n != k) return;
-                lifetime.StopApplication();
+                stopping = Task.Run(() => host.StopAsync());
                 // Hold this batch until the job has seen the stop, so that it stops inside the run, not after its end.
                 Assert.True(SpinWait.SpinUntil(() => status.State == TrainingJobState.Stopping, TimeSpan.FromMinutes(1)), "The job never saw the host stop.");
             };
-        var run = host.RunAsync();
+        await host.StartAsync();
         await status.Finished.WaitAsync(TimeSpan.FromMinutes(5));
         var health = (await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync()).Status;
-        lifetime.StopApplication();
-        await run;
+        await (stopping ?? host.StopAsync());
         return new Outcome(status.State, status.Checkpoint, status.WeightsSha256, status.Batches, health);
     }
 

@@ -14,7 +14,15 @@ public sealed class Calls
     /// <summary>Called at every step with the global step count; a test may stop the host there.</summary>
     public Action<int>? OnStep { get; set; }
 
-    internal void CallbackBatch() => OnStep?.Invoke(Interlocked.Increment(ref callbackBatches));
+    internal void CallbackBatch()
+    {
+        int count = Interlocked.Increment(ref callbackBatches);
+        OnStep?.Invoke(count);
+    }
 
-    internal void HandlerIteration() => OnStep?.Invoke(Interlocked.Increment(ref handlerIterations));
+    internal void HandlerIteration()
+    {
+        int count = Interlocked.Increment(ref handlerIterations);
+        OnStep?.Invoke(count);
+    }
 }
