@@ -11,7 +11,7 @@ namespace Unified.Hosting;
 /// <summary>
 /// Trains <typeparamref name="TModule"/> on <typeparamref name="TData"/> while the host runs; the host's stop cancels
 /// the fit at a step boundary, where the checkpoint callbacks or handlers save <c>last.ckpt</c>, and the next start
-/// resumes from it (unless <c>ResumeFrom</c> names another checkpoint).
+/// resumes from it (<c>ResumeFrom</c>, if set, is where a job without a <c>last.ckpt</c> starts).
 /// </summary>
 internal sealed class TrainingJob<TModule, TData>(IServiceScopeFactory scopes, IUnifiedTrainerFactory factory, IOptions<UnifiedTrainingOptions> options,
     TrainingJobStatus status, TrainingJobMetrics metrics, ILogger<TrainingJob<TModule, TData>> logger) : BackgroundService
@@ -33,7 +33,8 @@ internal sealed class TrainingJob<TModule, TData>(IServiceScopeFactory scopes, I
     {
         using var registration = stoppingToken.Register(status.Stopping);
         string last = Path.Combine(options.Value.Trainer.CheckpointDir!, "last.ckpt");
-        string? resume = options.Value.Trainer.ResumeFrom ?? (File.Exists(last) ? last : null);
+        // This job's own last.ckpt is newer than any configured starting point: a restarted job continues its own run.
+        string? resume = File.Exists(last) ? last : options.Value.Trainer.ResumeFrom;
         try
         {
             using var scope = scopes.CreateScope();

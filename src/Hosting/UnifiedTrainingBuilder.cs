@@ -68,7 +68,8 @@ public sealed class UnifiedTrainingBuilder
     /// Adds a hosted job that trains <typeparamref name="TModule"/> on <typeparamref name="TData"/> when the host starts,
     /// readable through <see cref="ITrainingJobStatus"/> and the <c>unified-training</c> health check; stopping the host
     /// cancels it at a step boundary, leaving <c>last.ckpt</c> in <see cref="Adapters.UnifiedTrainerOptions.CheckpointDir"/>,
-    /// from which the next start resumes. Registers the module and data too, if they are not yet.
+    /// from which the next start resumes (<c>ResumeFrom</c>, if set, is where a job without one starts). Registers the
+    /// module and data too, if they are not yet.
     /// </summary>
     public UnifiedTrainingBuilder AddTrainingJob<TModule, TData>() where TModule : class, ITrainingModule where TData : class, IDataModule
     {
