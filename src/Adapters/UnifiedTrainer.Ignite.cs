@@ -23,7 +23,7 @@ public sealed partial class UnifiedTrainer
         if (options.Seed is long seed) Seed.Everything(seed);
         var hooks = module is LightningModule lightning ? new LightningHooksOnIgnite(lightning) : null;
         hooks?.Begin(TrainerStage.Fit);
-        var fit = new SupervisedFit(module, data, IgniteOptions(group));
+        var fit = new SupervisedFit(module, data, IgniteOptions(options, group));
         int perEpoch = fit.Data.Train.Count;
         if (options.OnStep is { } onStep)
             fit.Trainer.On(Events.IterationCompleted, e => onStep(new StepReport(
@@ -37,7 +37,8 @@ public sealed partial class UnifiedTrainer
         return (fit.History, fit.Kernel.GlobalStep, (group?.WorldSize ?? 1, group?.Rank ?? 0));
     }
 
-    SupervisedFitOptions IgniteOptions(IProcessGroup? group)
+    // The one mapping of the shared options onto Ignite's (UnifiedTrainerOptionsMappingTests checks that none is left out).
+    internal static SupervisedFitOptions IgniteOptions(UnifiedTrainerOptions options, IProcessGroup? group)
     {
         var trainer = new SupervisedTrainerOptions
         {

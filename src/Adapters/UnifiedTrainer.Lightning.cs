@@ -16,7 +16,8 @@ public sealed partial class UnifiedTrainer
         return (trainer.History, trainer.GlobalStep, (trainer.WorldSize, trainer.IsGlobalZero ? 0 : 1));
     }
 
-    Trainer LightningTrainer(List<ModelCheckpoint>? checkpoints = null)
+    // The one mapping of the shared options onto Lightning's (UnifiedTrainerOptionsMappingTests checks that none is left out).
+    internal static TrainerOptions LightningOptions(UnifiedTrainerOptions options)
     {
         var trainerOptions = new TrainerOptions
         {
@@ -40,6 +41,12 @@ public sealed partial class UnifiedTrainer
             LoggerFactory = options.LoggerFactory,
         };
         foreach (var logger in options.Loggers) trainerOptions.Loggers.Add(logger);
+        return trainerOptions;
+    }
+
+    Trainer LightningTrainer(List<ModelCheckpoint>? checkpoints = null)
+    {
+        var trainerOptions = LightningOptions(options);
         var callbacks = trainerOptions.Callbacks;
         if (options.OnStep is not null || options.OnEpoch is not null) callbacks.Add(new ReportingCallback(options));
         if (options.EarlyStopping is { } stopping)

@@ -106,7 +106,7 @@ public sealed class UnifiedTrainerOptions
     /// <summary>Where the front-ends' <see cref="ILogger"/> events go (fit progress, logger warnings); null for none.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
-    /// <summary>A copy with lists of its own (loggers, callbacks, handlers hold the same items), so that adding to one leaves the other as it was.</summary>
+    /// <summary>A copy with lists of its own (loggers, callbacks, handlers hold the same items), so that adding to one leaves the other as it was; <see cref="Ddp"/> and <see cref="Histograms"/> are shared.</summary>
     public UnifiedTrainerOptions Clone()
     {
         var copy = (UnifiedTrainerOptions)MemberwiseClone();
