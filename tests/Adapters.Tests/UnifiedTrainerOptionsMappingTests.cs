@@ -1,5 +1,6 @@
 using Unified.Core.Checkpointing;
 using Unified.Core.Logging;
+using Unified.Core.Logging.Csv;
 using Unified.Core.Training;
 using Unified.Ignite;
 using Unified.Lightning;
