@@ -39,6 +39,9 @@ public sealed partial class UnifiedTrainer
             LogEveryNSteps = options.LogEveryNSteps,
             Histograms = options.Histograms,
             LoggerFactory = options.LoggerFactory,
+            // The adapter's caller shows progress (the CLI's display through OnStep/OnEpoch).
+            EnableProgressBar = false,
+            EnableModelSummary = false,
         };
         foreach (var logger in options.Loggers) trainerOptions.Loggers.Add(logger);
         return trainerOptions;

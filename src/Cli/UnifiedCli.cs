@@ -3,6 +3,7 @@ using Unified.Cli.Bench;
 using Unified.Cli.Export;
 using Unified.Cli.Fit;
 using Unified.Cli.Serve;
+using Unified.Cli.Tune;
 using Unified.Core.Distributed;
 using Unified.Core.Runtime;
 using Unified.Core.Training;
@@ -29,6 +30,7 @@ public static class UnifiedCli
             BenchCommand.Create(output, error),
             ExportCommand.Create(output),
             ServeCommand.Create(output, error),
+            TuneCommand.Create(output, error),
         };
         root.Options.Add(verbose);
         var parsed = root.Parse(args);

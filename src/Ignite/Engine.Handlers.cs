@@ -1,6 +1,6 @@
 namespace Unified.Ignite;
 
-public sealed partial class Engine
+public partial class Engine
 {
     // Copy-on-write arrays: firing iterates without allocating, and a handler may remove itself (or others) while its event fires.
     readonly Dictionary<Event, Entry[]> handlers = [];
@@ -100,7 +100,13 @@ public sealed partial class Engine
         Fire(evt.Root);
     }
 
-    RemovableHandle Add(Event evt, Delegate handler)
+    /// <summary>Adds <paramref name="handler"/> before the event's other handlers (profilers time what follows it).</summary>
+    internal RemovableHandle Prepend(Event evt, Action<Engine> handler) => Add(evt, handler, first: true);
+
+    /// <summary>The handlers registered for <paramref name="evt"/>, in firing order.</summary>
+    internal IEnumerable<Delegate> HandlersOf(Event evt) => handlers.TryGetValue(evt.Root, out var entries) ? entries.Select(e => e.Handler) : [];
+
+    RemovableHandle Add(Event evt, Delegate handler, bool first = false)
     {
         ArgumentNullException.ThrowIfNull(evt);
         ArgumentNullException.ThrowIfNull(handler);
@@ -109,7 +115,7 @@ public sealed partial class Engine
             throw new ArgumentException($"{evt.Name} has no counter for a filter to count; attach the handler unfiltered" +
                 (evt.Kind == EventKind.Custom ? ", or register the event with a counter." : "."), nameof(evt));
         var entry = new Entry(evt, handler);
-        Replace(evt.Root, handlers.TryGetValue(evt.Root, out var entries) ? [.. entries, entry] : [entry]);
+        Replace(evt.Root, !handlers.TryGetValue(evt.Root, out var entries) ? [entry] : first ? [entry, .. entries] : [.. entries, entry]);
         return new RemovableHandle(() =>
         {
             if (handlers.TryGetValue(evt.Root, out var current)) Replace(evt.Root, [.. current.Where(e => !ReferenceEquals(e, entry))]);

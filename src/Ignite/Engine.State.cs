@@ -2,13 +2,13 @@ using Unified.Core.State;
 
 namespace Unified.Ignite;
 
-public sealed partial class Engine
+public partial class Engine
 {
     /// <summary>
     /// The run's progress, as Ignite's <c>engine.state_dict()</c>: <c>iteration</c>, <c>epoch_length</c>,
     /// <c>max_epochs</c> or <c>max_iters</c>, plus what an exact resume needs and Ignite leaves out: <c>epochs_completed</c>
     /// (epochs whose <c>EpochCompleted</c> fired), <c>epoch_iteration</c> (iterations done in an epoch still open) and the
-    /// data position <c>data_pass</c>, <c>data_offset</c>.
+    /// data position <c>data_pass</c>, <c>data_offset</c>, and <c>seed</c> when <see cref="State.Seed"/> is set.
     /// </summary>
     public StateDict StateDict()
     {
@@ -21,6 +21,7 @@ public sealed partial class Engine
         state.Values["epoch_iteration"] = epochOpen ? State.EpochIteration : 0;
         var (pass, offset) = cursor is not null ? (cursor.Pass, cursor.Offset) : position ?? (0, 0);
         (state.Values["data_pass"], state.Values["data_offset"]) = (pass, offset);
+        if (State.Seed is long seed) state.Values["seed"] = seed;
         return state;
     }
 
@@ -45,6 +46,15 @@ public sealed partial class Engine
         State.MaxIters = byIters ? state.Value<long>("max_iters") : null;
         State.MaxEpochs = byIters ? null : state.Value<int>("max_epochs");
         position = state.Values.ContainsKey("data_pass") ? (state.Value<int>("data_pass"), state.Value<int>("data_offset")) : null;
+        State.Seed = state.Values.ContainsKey("seed") ? state.Value<long>("seed") : State.Seed;
         phase = Phase.Start;
+    }
+
+    /// <summary>Forgets every run: the state of an engine that never ran (what a fresh engine's state dict would restore, had it one).</summary>
+    internal void ResetState()
+    {
+        (State.Iteration, State.Epoch, State.EpochIteration, State.EpochLength, State.MaxEpochs, State.MaxIters) = (0, 0, 0, null, null, null);
+        (epochOpen, position, phase) = (false, null, Phase.Start);
+        State.Metrics.Clear();
     }
 }

@@ -16,7 +16,7 @@ namespace Unified.Ignite;
 /// using var handle = engine.On(Events.EpochCompleted, e =&gt; Console.WriteLine($"epoch {e.State.Epoch}"));
 /// engine.Run(data.Train, maxEpochs: 3);
 /// </code></example>
-public sealed partial class Engine : IStateful
+public partial class Engine : IStateful
 {
     readonly Func<Engine, Batch, object?> process;
     readonly List<Action<Exception?>> runEnd = [];

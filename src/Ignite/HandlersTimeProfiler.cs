@@ -40,9 +40,23 @@ public sealed class HandlersTimeProfiler
         return text.ToString();
     }
 
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<System.Reflection.MethodInfo, string> Names = new();
+
+    // A lambda is named after the type and method it is written in (its closure class and "<Attach>b__2" are the
+    // compiler's): "MetricAttachment.Attach λ2", as Ignite names handlers by __qualname__.
+    static string Name(Delegate handler) => Names.GetOrAdd(handler.Method, method =>
+    {
+        var type = method.DeclaringType;
+        while (type is { DeclaringType: not null } && type.Name.StartsWith('<')) type = type.DeclaringType;
+        string name = method.Name;
+        if (name.StartsWith('<') && name.IndexOf('>') is int close and > 1)
+            name = name[1..close] + " λ" + name[(name.LastIndexOf("__", StringComparison.Ordinal) is int i and >= 0 ? i + 2 : close + 1)..];
+        return $"{type?.Name}.{name}";
+    });
+
     void Record(Event evt, Delegate handler, TimeSpan elapsed)
     {
-        var key = (evt.Name, $"{handler.Method.DeclaringType?.Name}.{handler.Method.Name}");
+        var key = (evt.Name, Name(handler));
         var (total, calls) = times.GetValueOrDefault(key);
         times[key] = (total + elapsed, calls + 1);
     }

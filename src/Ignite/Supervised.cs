@@ -2,10 +2,12 @@ using System.Runtime.CompilerServices;
 using Unified.Core.Data;
 using TorchSharp;
 using Unified.Core.Checkpointing;
+using Unified.Core.Data;
 using Unified.Core.Accelerators;
 using Unified.Core.Distributed;
 using Unified.Core.Logging;
 using Unified.Core.Metrics;
+using Unified.Core.Numerics;
 using Unified.Core.Training;
 using static TorchSharp.torch;
 
@@ -21,29 +23,44 @@ public static class Supervised
     /// A trainer engine for <paramref name="module"/>: each iteration is one kernel step; the output is the detached
     /// loss tensor; at epoch end the module's logged means are in <c>State.Metrics</c>.
     /// </summary>
+    /// <exception cref="ArgumentException"><see cref="SupervisedTrainerOptions.Scheduler"/> is set: a module's <c>ConfigureOptimizers</c> returns its scheduler.</exception>
     public static Engine CreateTrainer(ITrainingModule module, SupervisedTrainerOptions? options = null)
     {
-        options ??= new SupervisedTrainerOptions();
+        ArgumentNullException.ThrowIfNull(module);
+        if (options?.Scheduler is not null)
+            throw new ArgumentException("SupervisedTrainerOptions.Scheduler is for CreateTrainer(model, optimizer, lossFn); a module returns its scheduler from ConfigureOptimizers.", nameof(options));
+        return CreateTrainer(module, options ?? new SupervisedTrainerOptions(), null);
+    }
+
+    static Engine CreateTrainer(ITrainingModule module, SupervisedTrainerOptions options, Func<Batch, Tensor, object?>? output)
+    {
         var step = options.StepOptions();
         options.Ddp.Validate();
         var device = Accelerator.Resolve(options.Accelerator).Device;
-        var strategy = options.ProcessGroup is { } group ? new DdpStrategy(group, options.Ddp) : null;
+        // A network passed through Idist.AutoModel trains over Idist's group unless the options name one.
+        var auto = options.ProcessGroup is null ? Distributed.Idist.AutoGroupFor(module.Network) : null;
+        var ddp = auto is { SyncBatchNorm: true } && !options.Ddp.SyncBatchNorm
+            ? new DdpOptions { BucketCapMb = options.Ddp.BucketCapMb, BroadcastBuffers = options.Ddp.BroadcastBuffers, OverlapWithBackward = options.Ddp.OverlapWithBackward, SyncBatchNorm = true }
+            : options.Ddp;
+        var strategy = (options.ProcessGroup ?? auto?.Group) is { } group ? new DdpStrategy(group, ddp) : null;
         if (strategy is not null) device = strategy.DeviceFor(device);
         // Under data parallelism only rank 0 writes to the experiment loggers.
         var recording = options.RecorderOptions(isGlobalZero: strategy?.IsGlobalZero ?? true);
         var kernel = StepKernel.Create(module, device, step, strategy is null ? null : strategy.Wrap);
         FitRecorder? recorder = null;
         int? finishedEpoch = null;
-        var engine = new Engine((engine, batch) =>
+        var prepare = options.PrepareBatch ?? ((batch, device) => batch.MoveTo(device));
+        Func<Engine, Batch, object?> process = (engine, batch) =>
         {
-            var onDevice = batch.MoveTo(device);
+            var onDevice = prepare(batch, device);
             engine.ReplaceBatch(onDevice);
             int index = engine.State.EpochIteration - 1;
             long start = FitRecorder.StepStarting();
             var loss = kernel.Step(() => module.TrainingStep(onDevice, index), isLastInEpoch: index + 1 == engine.State.EpochLength);
             recorder?.StepCompleted(start, loss, onDevice.Size, kernel.GlobalStep);
-            return loss;
-        });
+            return output is null ? loss : output(onDevice, loss);
+        };
+        var engine = options.Deterministic ? new DeterministicEngine(process) : new Engine(process);
         engine.CanInterrupt = _ => kernel.AtStepBoundary;
         // Under ddp rank 0 writes each checkpoint and every rank waits until it is durable.
         TrainingStates.Add(engine, new TrainingState(module, kernel) { ProcessGroup = strategy?.Group ?? SingleProcessGroup.Instance }.Add("trainer", engine));
@@ -123,9 +140,64 @@ public static class Supervised
 
     /// <summary>A trainer from parts: loss = <paramref name="lossFunction"/>(model(x), y), stepped by <paramref name="optimizer"/>.</summary>
     /// <example><code>var trainer = Supervised.CreateTrainer(model, optim.Adam(model.parameters()), (p, y) =&gt; nn.functional.cross_entropy(p, y));</code></example>
+    /// <remarks>The epoch's mean loss is in <c>State.Metrics["train_loss"]</c>; <see cref="SupervisedTrainerOptions.Scheduler"/> is the scheduler slot.</remarks>
     public static Engine CreateTrainer(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, Func<Tensor, Tensor, Tensor> lossFunction,
-        SupervisedTrainerOptions? options = null) =>
-        CreateTrainer(new SupervisedModule(model, lossFunction, optimizer), options);
+        SupervisedTrainerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(lossFunction);
+        options ??= new SupervisedTrainerOptions();
+        var optimizers = new OptimizerConfig(optimizer, options.Scheduler, options.SchedulerInterval);
+        return CreateTrainer(new SupervisedStep(model, lossFunction, optimizers, null, keepPrediction: false), options, null);
+    }
+
+    /// <summary>
+    /// Ignite's <c>create_supervised_trainer</c> with its keyword arguments: loss = <paramref name="lossFn"/>(
+    /// <paramref name="modelTransform"/>(model(x)), y) per batch prepared by <paramref name="prepareBatch"/>, one kernel
+    /// step each (precision, accumulation, clipping as Core's <see cref="StepKernel"/>); the output is
+    /// <paramref name="outputTransform"/>(x, y, y_pred, loss), by default the detached loss tensor (Ignite returns
+    /// <c>loss.item()</c>, a sync per step); the epoch's mean loss is in <c>State.Metrics["train_loss"]</c>.
+    /// </summary>
+    /// <example><code>
+    /// var trainer = Supervised.CreateSupervisedTrainer(model, optimizer, (p, y) =&gt; nn.functional.cross_entropy(p, y),
+    ///     device: "cpu", gradientAccumulationSteps: 4, clipping: 1.0, deterministic: true, scheduler: optim.lr_scheduler.StepLR(optimizer, 1));
+    /// </code></example>
+    /// <param name="model">The network.</param>
+    /// <param name="optimizer">Its optimiser.</param>
+    /// <param name="lossFn">loss(y_pred, y).</param>
+    /// <param name="device"><c>cpu</c>, <c>cuda</c> or <c>auto</c>.</param>
+    /// <param name="precision">As <see cref="SupervisedTrainerOptions.Precision"/> (Ignite's <c>amp_mode</c>/<c>scaler</c>).</param>
+    /// <param name="gradientAccumulationSteps">Micro-batches per optimiser step.</param>
+    /// <param name="clipping">Gradient-norm clip threshold; null for none.</param>
+    /// <param name="prepareBatch">(batch, device) → the batch to step on; it owns the batch given.</param>
+    /// <param name="modelTransform">Applied to the model's output before the loss.</param>
+    /// <param name="outputTransform">(x, y, y_pred, loss) → the engine's output; loss is disposed after it unless returned, y_pred at the next step, so copy what you keep.</param>
+    /// <param name="deterministic">A <see cref="DeterministicEngine"/>: reseeded from (seed, iteration) every iteration.</param>
+    /// <param name="scheduler">An LR scheduler stepped every epoch (the scheduler slot), saved as <c>lr_scheduler</c>.</param>
+    /// <param name="options">Everything else (loggers, data parallelism, …); the arguments above override its fields.</param>
+    public static Engine CreateSupervisedTrainer(nn.Module<Tensor, Tensor> model, optim.Optimizer optimizer, Func<Tensor, Tensor, Tensor> lossFn,
+        string device = "auto", string precision = "32-true", int gradientAccumulationSteps = 1, double? clipping = null,
+        Func<Batch, Device, Batch>? prepareBatch = null, Func<Tensor, Tensor>? modelTransform = null,
+        Func<Tensor, Tensor, Tensor, Tensor, object?>? outputTransform = null, bool deterministic = false,
+        optim.lr_scheduler.LRScheduler? scheduler = null, SupervisedTrainerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(lossFn);
+        options ??= new SupervisedTrainerOptions();
+        (options.Accelerator, options.Precision, options.GradientAccumulationSteps, options.ClipGradient) = (device, precision, gradientAccumulationSteps, clipping);
+        (options.PrepareBatch, options.Deterministic) = (prepareBatch ?? options.PrepareBatch, deterministic || options.Deterministic);
+        options.Scheduler = scheduler ?? options.Scheduler;
+        var step = new SupervisedStep(model, lossFn, new OptimizerConfig(optimizer, options.Scheduler, options.SchedulerInterval), modelTransform, keepPrediction: outputTransform is not null);
+        Func<Batch, Tensor, object?>? output = outputTransform is null ? null : (batch, loss) =>
+        {
+            var result = outputTransform(batch.Input, batch.Target, step.LastPrediction!, loss);
+            if (!ReferenceEquals(result, loss)) loss.Dispose();
+            return result;
+        };
+        return CreateTrainer(step, options, output);
+    }
 
     /// <summary>
     /// An evaluator engine that runs <paramref name="module"/>'s validation step per batch (no grad, eval mode);
@@ -211,6 +283,61 @@ public static class Supervised
         engine.On(Events.Started, _ => model.eval());
         engine.On(Events.Completed, _ => model.train());
         foreach (var (name, metric) in metrics) metric.Attach(engine, name, usage: MetricUsage.Run, processGroup: processGroup);
+        TraceAsValidation(engine);
+        return engine;
+    }
+
+    /// <summary>
+    /// Ignite's <c>create_supervised_evaluator</c> with its keyword arguments: per batch prepared by
+    /// <paramref name="prepareBatch"/>, y_pred = <paramref name="modelTransform"/>(model(x)) under no-grad in eval mode
+    /// and <paramref name="precision"/>'s compute type; the output is <paramref name="outputTransform"/>(x, y, y_pred), by
+    /// default an <see cref="EvaluationOutput"/>(y_pred, y), which <paramref name="metrics"/> read over the run.
+    /// </summary>
+    /// <example><code>var evaluator = Supervised.CreateSupervisedEvaluator(model, new Dictionary&lt;string, Metric&gt; { ["accuracy"] = new Accuracy() }, device: "cpu");</code></example>
+    /// <param name="model">The network to evaluate.</param>
+    /// <param name="metrics">Metrics by name, computed over the whole run.</param>
+    /// <param name="device"><c>cpu</c>, <c>cuda</c> or <c>auto</c>.</param>
+    /// <param name="precision">One of <see cref="PrecisionPlugins.Names"/>; the forward runs in its compute type.</param>
+    /// <param name="prepareBatch">(batch, device) → the batch to evaluate; it owns the batch given.</param>
+    /// <param name="modelTransform">Applied to the model's output.</param>
+    /// <param name="outputTransform">(x, y, y_pred) → the engine's output (what the metrics' output transforms see).</param>
+    public static Engine CreateSupervisedEvaluator(nn.Module<Tensor, Tensor> model, IReadOnlyDictionary<string, Metric>? metrics = null,
+        string device = "auto", string precision = "32-true", Func<Batch, Device, Batch>? prepareBatch = null,
+        Func<Tensor, Tensor>? modelTransform = null, Func<Tensor, Tensor, Tensor, object?>? outputTransform = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        PrecisionPlugins.ThrowIfUnknown(precision, nameof(precision));
+        var target = Accelerator.Resolve(device).Device;
+        // The kernel's numerics: a "-true" precision converts the network once, a "-mixed" one runs on compute copies
+        // of the float32 weights while a run is active.
+        var plugin = PrecisionPlugins.Create(precision, target);
+        plugin.ConnectModule(model);
+        var prepare = prepareBatch ?? ((batch, device) => batch.MoveTo(device));
+        var engine = new Engine((engine, batch) =>
+        {
+            var onDevice = prepare(batch, target);
+            engine.ReplaceBatch(onDevice);
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var output = model.call(onDevice.Input);
+            var yPred = modelTransform is null ? output : modelTransform(output);
+            if (outputTransform is null) return new EvaluationOutput(yPred.MoveToOuterDisposeScope(), onDevice.Target);
+            var result = outputTransform(onDevice.Input, onDevice.Target, yPred);
+            // What leaves the step's scope: a tensor or an EvaluationOutput's prediction (values in other objects are the transform's to copy).
+            (result as Tensor ?? (result as EvaluationOutput)?.Prediction)?.MoveToOuterDisposeScope();
+            return result;
+        });
+        engine.On(Events.Started, _ =>
+        {
+            plugin.Activate();
+            model.eval();
+        });
+        engine.OnRunEnd(() =>
+        {
+            plugin.Deactivate();
+            model.train();
+        });
+        foreach (var (name, metric) in metrics ?? new Dictionary<string, Metric>()) metric.Attach(engine, name, usage: MetricUsage.Run);
         TraceAsValidation(engine);
         return engine;
     }

@@ -1,7 +1,10 @@
 using Microsoft.Extensions.Logging;
 using Unified.Core.Distributed;
 using Unified.Core.Logging;
+using Unified.Core.Data;
 using Unified.Core.Training;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Unified.Ignite;
 
@@ -53,6 +56,28 @@ public sealed class SupervisedTrainerOptions
 
     /// <summary>Histograms of weights and gradients for <see cref="Loggers"/>; null for none.</summary>
     public HistogramOptions? Histograms { get; set; }
+
+    /// <summary>
+    /// Reseed libtorch's generator before every iteration from (seed, iteration), as Ignite's <c>deterministic=True</c>
+    /// (the trainer is a <see cref="DeterministicEngine"/>): a resumed run replays the same dropout with no generator state.
+    /// </summary>
+    public bool Deterministic { get; set; }
+
+    /// <summary>
+    /// Moves a batch to the device (and transforms it), as Ignite's <c>prepare_batch(batch, device, non_blocking)</c>;
+    /// it owns the batch it is given. Default: <c>batch.MoveTo(device)</c>.
+    /// </summary>
+    public Func<Batch, Device, Batch>? PrepareBatch { get; set; }
+
+    /// <summary>
+    /// An LR scheduler for the optimiser of <c>CreateTrainer(model, optimizer, lossFn)</c> (a module's
+    /// <c>ConfigureOptimizers</c> returns its own), stepped by the kernel every <see cref="SchedulerInterval"/> and saved
+    /// in the checkpoint as <c>lr_scheduler</c>.
+    /// </summary>
+    public optim.lr_scheduler.LRScheduler? Scheduler { get; set; }
+
+    /// <summary>When <see cref="Scheduler"/> steps: every epoch (default) or every optimiser step.</summary>
+    public SchedulerInterval SchedulerInterval { get; set; } = SchedulerInterval.Epoch;
 
     /// <summary>Where the trainer's <see cref="ILogger"/> events go; null for none.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }

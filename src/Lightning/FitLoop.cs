@@ -45,6 +45,7 @@ internal sealed class FitLoop : IDisposable
         recorder = new FitRecorder(options.RecorderOptions(view.IsGlobalZero));
         evaluation = new EvaluationLoop(hooks, view, device);
         view.LrSchedulerConfigs = [kernel.Optimizers];
+        view.Kernel = kernel;
         // Under ddp rank 0 writes each checkpoint and every rank waits until it is durable.
         state = new TrainingState(module, kernel) { ProcessGroup = strategy?.Group ?? SingleProcessGroup.Instance }.Add("loop", loop)
             .Add(EpochEndProgress.PartName, epochEnd, optional: true);

@@ -122,7 +122,7 @@ internal sealed class HookRunner
     Callback[] For(string name)
     {
         if (!callbacksByHook.TryGetValue(name, out var found))
-            callbacksByHook[name] = found = Callbacks.Where(c => Overrides(c.GetType(), typeof(Callback), name)).ToArray();
+            callbacksByHook[name] = found = Callbacks.Where(c => Overrides(c.GetType(), typeof(Callback), name) && (c is not LambdaCallback l || l.Has(name))).ToArray();
         return found;
     }
 

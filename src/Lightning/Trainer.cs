@@ -126,7 +126,7 @@ public sealed partial class Trainer
     {
         var lightning = module as LightningModule;
         view = new TrainerView(stage, new TrainerProgress(0, options.MaxEpochs, 0, 0, 0, isGlobalZero),
-            isGlobalZero ? [.. options.Loggers] : [], options.MaxSteps);
+            isGlobalZero ? [.. options.Loggers] : [], options.MaxSteps) { LogEveryNSteps = options.LogEveryNSteps };
         var hooks = new HookRunner(CallbackList(lightning), module, view);
         if (lightning is not null) lightning.Trainer = view;
         try
@@ -154,6 +154,7 @@ public sealed partial class Trainer
     List<Callback> CallbackList(LightningModule? module)
     {
         var callbacks = options.Callbacks.ToList();
+        callbacks.AddRange(DefaultCallbacks.For(options, callbacks));
         if (module?.ConfigureCallbacks().ToList() is { Count: > 0 } own)
         {
             var types = own.Select(c => c.GetType()).ToHashSet();

@@ -97,6 +97,18 @@ public sealed class TrainerOptions
     /// <summary>Where the trainer's <see cref="ILogger"/> events go (fit started, epoch completed, logger warnings); null for none.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
+    /// <summary>
+    /// Show a <see cref="ProgressBar"/> (Lightning's <c>enable_progress_bar</c>, default true): a live display on a
+    /// terminal, one line per epoch otherwise; a <see cref="ProgressBar"/> among <see cref="Callbacks"/> is used instead.
+    /// </summary>
+    public bool EnableProgressBar { get; set; } = true;
+
+    /// <summary>Print a <see cref="ModelSummary"/> when fitting starts (Lightning's <c>enable_model_summary</c>, default true).</summary>
+    public bool EnableModelSummary { get; set; } = true;
+
+    /// <summary>Where the default progress bar and model summary write (null: the console).</summary>
+    public TextWriter? ProgressOutput { get; set; }
+
     /// <summary>Throws when a value is out of range, naming the field and the allowed values.</summary>
     public void Validate()
     {

@@ -60,6 +60,30 @@ public sealed class TrainerView
     /// <summary>The fit's optimisers (Lightning's <c>trainer.optimizers</c>).</summary>
     public IReadOnlyList<optim.Optimizer> Optimizers => LrSchedulerConfigs.Select(c => c.Optimizer).ToList();
 
+    /// <summary>
+    /// Micro-batches per optimiser step (Lightning's settable <c>trainer.accumulate_grad_batches</c>): readable during a
+    /// fit, settable at a step boundary (e.g. in <see cref="Callback.OnTrainEpochStart"/>, as
+    /// <see cref="GradientAccumulationScheduler"/> does); 1 outside a fit.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Set outside a fit, or while micro-batch gradients are pending.</exception>
+    public int AccumulateGradBatches
+    {
+        get => Kernel?.AccumulateGradBatches ?? 1;
+        set => (Kernel ?? throw new InvalidOperationException("AccumulateGradBatches can be set only during Trainer.Fit.")).AccumulateGradBatches = value;
+    }
+
+    /// <summary>Every how many optimiser steps step-level values are logged (Lightning's <c>log_every_n_steps</c>); null or 0 for epochs only.</summary>
+    public int? LogEveryNSteps { get; internal init; }
+
+    /// <summary>
+    /// Whether step-level values should go to the loggers now, before the next batch (Lightning's
+    /// <c>_logger_connector.should_update_logs</c>: every <see cref="LogEveryNSteps"/> optimiser steps, or when stopping).
+    /// </summary>
+    public bool ShouldUpdateLogs => LogEveryNSteps is > 0 and int n && ((GlobalStep + 1) % n == 0 || ShouldStop);
+
+    // The fit's step kernel (null outside a fit); set by the fit loop.
+    internal StepKernel? Kernel { get; set; }
+
     /// <summary>The experiment loggers (rank 0 only; empty on the other ranks).</summary>
     public IReadOnlyList<IExperimentLogger> Loggers { get; }
 

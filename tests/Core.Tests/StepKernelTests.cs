@@ -72,6 +72,31 @@ public sealed class StepKernelTests
     }
 
     [Fact]
+    public void AccumulationChangedAtAStepBoundary_StepsAtTheNewFactor_AndCheckpointsKeepTheConfiguredOne()
+    {
+        using var model = SeededLinear();
+        using var optimizer = optim.SGD(model.parameters(), 0.1);
+        var kernel = new StepKernel(model, new OptimizerConfig(optimizer));
+        var (x, y) = Data(10);
+        using var _x = x;
+        using var _y = y;
+        void Micro() { using var loss = kernel.Step(() => nn.functional.cross_entropy(model.call(x), y)); }
+
+        Micro();
+        kernel.AccumulateGradBatches = 3; // as Lightning's GradientAccumulationScheduler sets trainer.accumulate_grad_batches
+        Micro();
+        Micro();
+        var pending = Assert.Throws<InvalidOperationException>(() => kernel.AccumulateGradBatches = 1);
+        Assert.Contains("step boundary", pending.Message);
+        Micro();
+
+        Assert.Equal(2, kernel.GlobalStep); // 1 step, then 3 micro-batches for the second
+        Assert.Equal(3, kernel.AccumulateGradBatches);
+        Assert.Equal(1, kernel.StateDict().Value<int>("accumulate_grad_batches"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => kernel.AccumulateGradBatches = 0);
+    }
+
+    [Fact]
     public void Step_ReturnsTheUndividedDetachedLoss()
     {
         using var model = SeededLinear();

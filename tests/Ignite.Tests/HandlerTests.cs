@@ -1,5 +1,6 @@
 using Unified.Core.Checkpointing;
 using Unified.Core.Models;
+using Unified.Core.State;
 using Unified.Core.Training;
 using Unified.Testing;
 using Xunit;
@@ -100,6 +101,23 @@ public sealed class HandlerTests : IDisposable
         other.Run(data);
         Assert.Equal([2L, 5L], replacing.Kept.Select(k => long.Parse(Path.GetFileName(k.Path).Split('_')[1], System.Globalization.CultureInfo.InvariantCulture)));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Checkpoint(parts, new DiskSaver(ties.File("x")), nSaved: 0));
+        Assert.Contains("nSaved", Assert.Throws<ArgumentOutOfRangeException>(() => new Checkpoint(parts, new DiskSaver(ties.File("y")), nSaved: -2)).Message);
+    }
+
+    [Fact]
+    public void Checkpoint_ScoreFunctionReturningNaN_IsRefused_BeforeAnyFileIsWritten()
+    {
+        // The bad input: a NaN score would sort anywhere; Ignite's Checkpoint would keep it silently.
+        using var data = CountingData.Loader(samples: 3, batchSize: 1);
+        var engine = new Engine((_, _) => null);
+        var handler = new Checkpoint(new Dictionary<string, IStateful> { ["trainer"] = engine }, new DiskSaver(temp.Path), scoreFunction: _ => double.NaN, scoreName: "acc");
+        engine.On(Events.IterationCompleted, handler.Handle);
+
+        var e = Assert.Throws<InvalidOperationException>(() => engine.Run(data));
+
+        Assert.Contains("returned NaN", e.Message);
+        Assert.Empty(temp.FileNames());
+        Assert.Equal(1, engine.State.Iteration);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 
 namespace Unified.Ignite.Tests;
 
-/// <summary>HandlersTimeProfiler on the digits MLP with a running-average metric, a checkpoint handler and a logging handler attached.</summary>
+/// <summary>HandlersTimeProfiler on the digits MLP with a running-average metric, a checkpoint handler, a progress bar and a logging handler attached.</summary>
 [Collection(TorchCollection.Name)]
 public sealed class HandlersTimeProfilerTests(ITestOutputHelper output)
 {
@@ -25,6 +25,8 @@ public sealed class HandlersTimeProfilerTests(ITestOutputHelper output)
         trainer.On(Events.IterationCompleted.Every(100), checkpoint.Handle);
         var shown = new List<double>();
         trainer.On(Events.IterationCompleted.Every(10), e => shown.Add(e.State.Metric("loss")));
+        var bar = new StringWriter();
+        new ProgressBar(output: bar).Attach(trainer, metricNames: ["loss"]);
         var profiler = new HandlersTimeProfiler();
         profiler.Attach(trainer);
 
@@ -38,5 +40,6 @@ public sealed class HandlersTimeProfilerTests(ITestOutputHelper output)
         Assert.Equal(12, shown.Count);
         Assert.True(profiler.OverheadPerIteration > TimeSpan.Zero);
         Assert.Single(Directory.GetFiles(temp.Path, "*.ckpt"));
+        Assert.StartsWith("epoch 1/1  loss ", bar.ToString());
     }
 }

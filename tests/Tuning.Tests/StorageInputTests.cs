@@ -61,6 +61,15 @@ public sealed class StorageInputTests : IDisposable
     }
 
     [Fact]
+    public void ASqliteFileInAMissingFolder_IsRefused_NamingTheFolder_AndCreatesNothing()
+    {
+        string folder = directory.File("missing"), path = Path.Combine(folder, "s.db");
+        var e = Assert.Throws<IOException>(() => StorageUri.Open("sqlite:///" + path));
+        Assert.Equal($"Cannot create the SQLite file '{path}': its folder '{folder}' does not exist; create it or pass another path.", e.Message);
+        Assert.False(Directory.Exists(folder));
+    }
+
+    [Fact]
     public void SqliteStorage_UsesWriteAheadLogging()
     {
         string path = directory.File("s.db");

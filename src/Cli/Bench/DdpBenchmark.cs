@@ -84,7 +84,7 @@ public static class DdpBenchmark
     {
         Seed.Everything(42);
         using var module = new ClassificationModule(new DigitsCnn(), 1e-3);
-        var trainer = new Trainer(new TrainerOptions { MaxEpochs = 1, Accelerator = "cpu", LimitValBatches = 0 });
+        var trainer = new Trainer(new TrainerOptions { MaxEpochs = 1, Accelerator = "cpu", LimitValBatches = 0, EnableProgressBar = false, EnableModelSummary = false });
         var clock = Stopwatch.StartNew();
         trainer.Fit(module, new TrainOnly(data.Train));
         return (clock.Elapsed.TotalSeconds, trainer.CommunicationSeconds);

@@ -59,7 +59,7 @@ public static class OverheadBenchmark
                 }
                 break;
             case "lightning":
-                var trainer = new Trainer(new TrainerOptions { MaxEpochs = 1, Accelerator = "cpu", LimitValBatches = 0 });
+                var trainer = new Trainer(new TrainerOptions { MaxEpochs = 1, Accelerator = "cpu", LimitValBatches = 0, EnableProgressBar = false, EnableModelSummary = false });
                 clock.Start();
                 trainer.Fit(module, new TrainOnly(train));
                 break;

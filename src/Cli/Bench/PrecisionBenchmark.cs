@@ -49,7 +49,7 @@ public static class PrecisionBenchmark
         }
         else
         {
-            var trainer = new Trainer(new TrainerOptions { MaxEpochs = 1, Accelerator = "cpu", LimitValBatches = 0, Precision = loop });
+            var trainer = new Trainer(new TrainerOptions { MaxEpochs = 1, Accelerator = "cpu", LimitValBatches = 0, EnableProgressBar = false, EnableModelSummary = false, Precision = loop });
             clock.Start();
             trainer.Fit(module, new TrainOnly(train));
         }

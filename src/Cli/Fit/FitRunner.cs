@@ -5,6 +5,7 @@ using Unified.Core.Checkpointing;
 using Unified.Core.Data;
 using Unified.Core.Diagnostics;
 using Unified.Core.Distributed;
+using Unified.Core.Logging;
 using Unified.Core.Models;
 using Unified.Core.Runs;
 using Unified.Core.Runtime;
@@ -82,8 +83,8 @@ public static class FitRunner
 
         // Ranks print through mpirun, line by line; rank 0 counts every rank's samples (they run in lockstep).
         int world = group.WorldSize;
-        IFitProgress progress = world == 1 && output == Console.Out && LiveProgress.IsSupported
-            ? new LiveProgress(settings.Epochs, data.Train.Count, () => module.Logged.ProgressBarNames)
+        using var progress = world == 1
+            ? ProgressDisplay.Create(output, settings.Epochs, data.Train.Count, () => module.Logged.ProgressBarNames)
             : new PlainProgress(output, settings.Epochs);
         var memory = new List<EpochMemory>();
         var options = new UnifiedTrainerOptions

@@ -21,6 +21,7 @@ public sealed class StepKernel : IStateful, IDisposable
     readonly StepOptions options;
     readonly IGradientSynchronizer? gradients;
     int pendingMicroBatches;
+    int? scheduledAccumulation;
     bool windowHasGradients;
 
     /// <summary>
@@ -92,6 +93,26 @@ public sealed class StepKernel : IStateful, IDisposable
     /// <summary>Whether the counters were loaded from a checkpoint (<see cref="LoadStateDict"/>): the fit continues a saved one.</summary>
     public bool Resumed { get; private set; }
 
+    /// <summary>
+    /// Micro-batches per optimiser step from now on: <see cref="StepOptions.AccumulateGradBatches"/> unless a schedule
+    /// changed it (Lightning's settable <c>trainer.accumulate_grad_batches</c>, set by its
+    /// <c>GradientAccumulationScheduler</c> at epoch starts). Checkpoints record the configured value, so that a
+    /// scheduled fit resumes; the schedule sets the factor again.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is below 1.</exception>
+    /// <exception cref="InvalidOperationException">Micro-batch gradients are pending (not at a step boundary).</exception>
+    public int AccumulateGradBatches
+    {
+        get => scheduledAccumulation ?? options.AccumulateGradBatches;
+        set
+        {
+            if (value < 1) throw new ArgumentOutOfRangeException(nameof(AccumulateGradBatches), value, "AccumulateGradBatches must be at least 1 batch.");
+            if (!AtStepBoundary)
+                throw new InvalidOperationException($"{pendingMicroBatches} micro-batches of gradients are pending; change the accumulation at an optimizer-step boundary (e.g. when an epoch starts).");
+            scheduledAccumulation = value;
+        }
+    }
+
     /// <summary>Whether no micro-batch gradients are pending: the moments at which a checkpoint captures everything.</summary>
     public bool AtStepBoundary => pendingMicroBatches == 0;
 
@@ -133,7 +154,7 @@ public sealed class StepKernel : IStateful, IDisposable
         Tensor loss = InPrecision(forward);
         if (loss.numel() != 1)
             throw new InvalidOperationException($"The training step returned a tensor of shape [{string.Join(", ", loss.shape)}]; it must return the scalar loss.");
-        int accumulate = options.AccumulateGradBatches;
+        int accumulate = AccumulateGradBatches;
         // Gradients are zeroed when a window starts, as Lightning and Ignite do (numerically the same as after the
         // previous step: nothing reads them in between), so that on_before_zero_grad sees the previous step's gradients.
         if (pendingMicroBatches == 0)

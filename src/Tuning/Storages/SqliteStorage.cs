@@ -17,6 +17,7 @@ public sealed class SqliteStorage : IStorage
 
     /// <summary>Opens (or creates) the study database at <paramref name="path"/>.</summary>
     /// <exception cref="InvalidDataException">The file is not a SQLite database, or a SQLite database without study tables.</exception>
+    /// <exception cref="IOException">The file cannot be opened or created (e.g. its folder does not exist).</exception>
     public SqliteStorage(string path, StorageOptions? options = null)
     {
         options ??= new StorageOptions();
@@ -30,7 +31,7 @@ public sealed class SqliteStorage : IStorage
         }.ToString());
         try
         {
-            connection.Open();
+            OpenConnection();
             if (existed) CheckIsStudyDatabase();
             Execute("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;");
             CreateSchema();
@@ -44,6 +45,22 @@ public sealed class SqliteStorage : IStorage
 
     /// <summary>The database file.</summary>
     public string Path { get; }
+
+    // SQLite's "unable to open database file" says neither which file nor why; a missing folder is the usual cause.
+    void OpenConnection()
+    {
+        try
+        {
+            connection.Open();
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == 14)
+        {
+            string folder = System.IO.Path.GetDirectoryName(Path)!;
+            throw new IOException(Directory.Exists(folder)
+                ? $"Cannot open or create the SQLite file '{Path}': check that the file and its folder are writable."
+                : $"Cannot create the SQLite file '{Path}': its folder '{folder}' does not exist; create it or pass another path.", e);
+        }
+    }
 
     /// <inheritdoc />
     public string Address { get; }

@@ -13,6 +13,7 @@ public static class StorageUri
     /// <exception cref="ArgumentException">An unknown scheme or a malformed URI.</exception>
     /// <exception cref="TimeoutException">A Redis server that does not answer.</exception>
     /// <exception cref="InvalidDataException">A SQLite file that is not a study database.</exception>
+    /// <exception cref="IOException">A SQLite file that cannot be opened or created.</exception>
     public static IStorage Open(string uri, StorageOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(uri);

@@ -2,7 +2,7 @@ using System.Globalization;
 using Unified.Core.Diagnostics;
 using Unified.Core.Training;
 
-namespace Unified.Cli.Fit;
+namespace Unified.Core.Logging;
 
 /// <summary>The one-line summary of an epoch that both displays print.</summary>
 public static class EpochLine

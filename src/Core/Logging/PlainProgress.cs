@@ -1,21 +1,19 @@
 using System.Diagnostics;
-using Unified.Adapters;
 using Unified.Core.Training;
 
-namespace Unified.Cli.Fit;
+namespace Unified.Core.Logging;
 
 /// <summary>One line per epoch with its metrics, throughput and the time left, for logs and pipes (CI logs stay readable); reads no tensor, so it adds no device sync.</summary>
-public sealed class PlainProgress(TextWriter output, int maxEpochs) : IFitProgress
+public sealed class PlainProgress(TextWriter output, int maxEpochs) : IProgressDisplay
 {
     readonly Stopwatch clock = new(), total = new();
     long samples;
 
     /// <inheritdoc />
-    public T Run<T>(Func<T> fit)
+    public void Start()
     {
         clock.Restart();
         total.Restart();
-        return fit();
     }
 
     /// <inheritdoc />
@@ -29,4 +27,7 @@ public sealed class PlainProgress(TextWriter output, int maxEpochs) : IFitProgre
         samples = 0;
         clock.Restart();
     }
+
+    /// <inheritdoc />
+    public void Dispose() => output.Flush();
 }

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Unified.Adapters;
+namespace Unified.Core.Logging;
 
 /// <summary>One training step as the progress display sees it.</summary>
 /// <param name="Epoch">Epoch, 0-based.</param>

@@ -1,19 +1,20 @@
 using System.Diagnostics;
 using System.Globalization;
 using Spectre.Console;
-using Unified.Adapters;
 using Unified.Core.Training;
 
-namespace Unified.Cli.Fit;
+namespace Unified.Core.Logging;
 
 /// <summary>
 /// Spectre.Console bars on a terminal: one for the whole fit (elapsed time and ETA) and one per epoch with the live
 /// loss, the last epoch's metrics marked for the progress bar (<c>Log(..., progressBar: true)</c>) and throughput.
 /// The loss is read (a device sync) at most 10 times a second.
 /// </summary>
-public sealed class LiveProgress(IAnsiConsole console, int maxEpochs, int batchesPerEpoch, Func<IReadOnlyCollection<string>>? progressBarNames = null) : IFitProgress
+public sealed class LiveProgress(IAnsiConsole console, int maxEpochs, int batchesPerEpoch, Func<IReadOnlyCollection<string>>? progressBarNames = null) : IProgressDisplay
 {
     readonly Stopwatch clock = new(), sinceRefresh = new();
+    readonly ManualResetEventSlim finished = new();
+    Thread? renderer;
     ProgressContext? context;
     ProgressTask? fit, epoch;
     long samples;
@@ -23,28 +24,45 @@ public sealed class LiveProgress(IAnsiConsole console, int maxEpochs, int batche
     public LiveProgress(int maxEpochs, int batchesPerEpoch, Func<IReadOnlyCollection<string>>? progressBarNames = null)
         : this(AnsiConsole.Console, maxEpochs, batchesPerEpoch, progressBarNames) { }
 
+    /// <summary>Remove each epoch's bar when the epoch ends (tqdm's <c>leave=False</c>, Ignite's <c>ProgressBar(persist=False)</c>); default false keeps them.</summary>
+    public bool HideCompletedEpochs { get; init; }
+
     /// <summary>Whether the console is an interactive terminal that can show a live bar.</summary>
     public static bool IsSupported => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
 
     /// <inheritdoc />
-    public T Run<T>(Func<T> fit)
+    /// <remarks>
+    /// Spectre.Console renders a progress display inside a callback; it runs on its own thread here, so that a
+    /// front-end can start the display in one hook and stop it in another (its tasks are thread-safe).
+    /// </remarks>
+    public void Start()
     {
-        T result = default!;
-        console.Progress()
+        if (renderer is not null) throw new InvalidOperationException("The progress display was already started.");
+        var ready = new ManualResetEventSlim();
+        renderer = new Thread(() => console.Progress()
             .AutoClear(false)
-            .HideCompleted(false)
+            .HideCompleted(HideCompletedEpochs)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
                 new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
                 context = ctx;
-                this.fit = ctx.AddTask(Description("fit", ""), maxValue: (double)maxEpochs * batchesPerEpoch);
+                fit = ctx.AddTask(Description("fit", ""), maxValue: (double)maxEpochs * batchesPerEpoch);
                 clock.Start();
                 sinceRefresh.Start();
-                result = fit();
-                this.fit.StopTask();
-            });
-        return result;
+                ready.Set();
+                finished.Wait();
+                fit.StopTask();
+            })) { IsBackground = true, Name = "progress display" };
+        renderer.Start();
+        ready.Wait();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        finished.Set();
+        renderer?.Join();
     }
 
     /// <inheritdoc />
