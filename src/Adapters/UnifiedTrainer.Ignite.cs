@@ -2,6 +2,7 @@ using TorchSharp;
 using Unified.Core.Accelerators;
 using Unified.Core.Checkpointing;
 using Unified.Core.Data;
+using Unified.Core.Logging;
 using Unified.Core.Distributed;
 using Unified.Core.Runtime;
 using Unified.Core.Training;

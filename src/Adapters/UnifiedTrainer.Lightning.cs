@@ -1,4 +1,5 @@
 using Unified.Core.Data;
+using Unified.Core.Logging;
 using Unified.Core.Training;
 using Unified.Lightning;
 

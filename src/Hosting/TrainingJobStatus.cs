@@ -1,4 +1,5 @@
 using Unified.Adapters;
+using Unified.Core.Logging;
 using Unified.Core.Training;
 
 namespace Unified.Hosting;

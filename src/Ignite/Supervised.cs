@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Unified.Core.Data;
 using TorchSharp;
 using Unified.Core.Checkpointing;
 using Unified.Core.Data;
