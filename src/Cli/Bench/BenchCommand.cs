@@ -12,7 +12,19 @@ public static class BenchCommand
     /// <summary>Builds the command; results go to <paramref name="output"/>.</summary>
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var command = new Command("bench", "Benchmarks against a hand-written TorchSharp loop.");
+        var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
+        var quick = new Option<bool>("--quick") { Description = "A smoke run: 3 steps per timed epoch, one round, one child run per measurement (the numbers mean nothing)." };
+        var command = new Command("bench", "The benchmark suite (front-end ratios, step overhead, start-up, peak memory, PyTorch), or one of the benchmarks below.")
+        {
+            json, quick,
+        };
+        command.SetAction(parsed =>
+        {
+            var report = SuiteBenchmark.Run(parsed.GetValue(quick) ? SuiteOptions.Quick : SuiteOptions.Full, output);
+            if (parsed.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(report, Json));
+            return ExitCodes.Success;
+        });
+        command.Subcommands.Add(PeakRssCommand(output));
         command.Subcommands.Add(Overhead(output));
         command.Subcommands.Add(PrecisionCommand(output));
         command.Subcommands.Add(RawStep(output));
@@ -57,6 +69,22 @@ public static class BenchCommand
         {
             var times = DdpBenchmark.Measure(parsed.GetValue(rounds), parsed.GetValue(batchSize));
             if (Core.Distributed.LaunchEnvironment.Current().Rank == 0) output.WriteLine(DdpBenchmark.ToJson(times));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    static Command PeakRssCommand(TextWriter output)
+    {
+        var loop = new Option<string>("--loop") { DefaultValueFactory = _ => "raw" };
+        var batches = new Option<int?>("--batches");
+        var command = new Command("peak-rss", "One epoch of the digits MLP through one loop, then the peak RSS (used by 'bench').") { loop, batches };
+        command.Hidden = true;
+        command.SetAction(parsed =>
+        {
+            string name = parsed.GetValue(loop)!;
+            if (!EpochTimer.Loops.Contains(name)) throw new UsageException($"--loop must be one of {string.Join(", ", EpochTimer.Loops)}; got '{name}'.");
+            output.WriteLine(JsonSerializer.Serialize(new { peak_rss_mb = SuiteBenchmark.PeakRssOf(name, parsed.GetValue(batches)) }));
             return ExitCodes.Success;
         });
         return command;
