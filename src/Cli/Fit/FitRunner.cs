@@ -88,6 +88,13 @@ public static class FitRunner
             ? ProgressDisplay.Create(output, settings.Epochs, data.Train.Count, () => module.Logged.ProgressBarNames)
             : new PlainProgress(output, settings.Epochs);
         var memory = new List<EpochMemory>();
+        double? firstStepSeconds = null;
+        void OnStep(StepReport step)
+        {
+            // What 'unified bench' reports as start-up: process start to the end of the first optimiser step.
+            firstStepSeconds ??= ProcessClock.SecondsSinceStart();
+            progress.OnStep(world == 1 ? step : step with { BatchSize = step.BatchSize * world });
+        }
         var options = new UnifiedTrainerOptions
         {
             MaxEpochs = settings.Epochs,
@@ -97,7 +104,7 @@ public static class FitRunner
             GradientClipValue = settings.ClipGrad,
             SkipNonFiniteLoss = settings.SkipNonFiniteLoss,
             Devices = settings.Devices,
-            OnStep = world == 1 ? progress.OnStep : step => progress.OnStep(step with { BatchSize = step.BatchSize * world }),
+            OnStep = OnStep,
             OnEpoch = epoch =>
             {
                 // Each step leaves a few KB of tensor wrappers; without a collection per epoch RSS climbs with the GC's
@@ -142,7 +149,7 @@ public static class FitRunner
             metrics.GetValueOrDefault("train_loss", double.NaN), metrics.GetValueOrDefault("val_loss", double.NaN),
             metrics.GetValueOrDefault("val_accuracy", double.NaN), Math.Round(result.Seconds, 3), Math.Round(result.SamplesPerSecond, 1),
             WeightsHash.Sha256(module.Network), checkpoint, runDir, Math.Round(ProcessMemory.PeakRssMb(), 1), memory,
-            settings.Seed, settings.BatchSize, settings.LearningRate);
+            settings.Seed, settings.BatchSize, settings.LearningRate, firstStepSeconds is double first ? Math.Round(first, 3) : null);
     }
 
     /// <summary>
