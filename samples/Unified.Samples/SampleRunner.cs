@@ -1,5 +1,6 @@
 using Unified.Core.Runtime;
 using Unified.Samples.Scenarios;
+using Unified.Samples.Scenarios.DiHost;
 
 namespace Unified.Samples;
 
@@ -25,6 +26,7 @@ public static class SampleRunner
         ("monitoring", "the Unified.Training meter exported through OpenTelemetry", Monitoring.Run),
         ("multi-node", "a hostfile and the mpirun command for 2 nodes (prints it; --launch runs it)", MultiNode.Run),
         ("unified-trainer", "UnifiedTrainer choosing either front-end by name, same result", UnifiedTrainerChoice.Run),
+        ("di-host", "a generic host: AddUnifiedTraining + Scrutor scanning, the trainer factory, a hosted job stopped by the host", DiHostApp.Run),
         ("config-run", "a LightningCLI-style run: unified fit --config run.yaml with an override", ConfigRun.Run),
     ];
 

@@ -10,7 +10,7 @@ public sealed class SampleSmokeTests
     [
         "lightning-basic", "ignite-basic", "validation-engine", "early-stopping", "exception-handling", "data-parallel", "grad-accumulation",
         "mixed-precision", "loggers", "custom-metric", "hparam-search", "export-serving", "custom-callback", "monitoring", "multi-node",
-        "unified-trainer", "config-run",
+        "unified-trainer", "di-host", "config-run",
     ];
 
     public static TheoryData<string> Scenarios => new(Names);
