@@ -1,6 +1,7 @@
 using Unified.Core.Checkpointing;
 using Unified.Core.Runtime;
 using Unified.Core.Training;
+using Unified.Lightning.Tests;
 using Unified.Testing;
 using Xunit;
 
