@@ -192,6 +192,10 @@ internal sealed class FusedGroup : IDisposable
         // The parameters and gradients hold their own references to the storage; the state views belong to the optimiser now.
         weights.Dispose();
         grads.Dispose();
+        // SGD views whose momentum never started (momentum 0, or no step yet) belong to no one but this buffer.
+        if (kind == Kind.Sgd)
+            for (int i = 0; i < states.Length; i++)
+                if (!ReferenceEquals(((SGD.State)states[i]).momentum_buffer, first.Views[i])) first.Views[i].Dispose();
         first.Flat.Dispose();
         second?.Flat.Dispose();
     }
