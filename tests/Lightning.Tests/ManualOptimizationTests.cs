@@ -68,14 +68,16 @@ public sealed class ManualOptimizationTests
         return new DigitsModule(manual, optimizer, stepEvery) { Manual = manual, ClipValue = clip, Scheduler = scheduler, Interval = interval, StepScheduler = stepScheduler };
     }
 
-    static Trainer Fit(DigitsModule module, int accumulate = 1, double? clip = null, int epochs = 1)
+    static Trainer Fit(DigitsModule module, int accumulate = 1, double? clip = null, int epochs = 1, string precision = "32-true", Callback? callback = null)
     {
         using var data = new SliceDataModule(trainCount: 32 * Batches, validationCount: 0, batchSize: 32);
-        var trainer = new Trainer(new TrainerOptions
+        var options = new TrainerOptions
         {
             MaxEpochs = epochs, Seed = 42, Accelerator = "cpu", LimitTrainBatches = Batches, EnableCheckpointing = false,
-            AccumulateGradBatches = accumulate, GradientClipVal = clip,
-        });
+            AccumulateGradBatches = accumulate, GradientClipVal = clip, Precision = precision,
+        };
+        if (callback is not null) options.Callbacks.Add(callback);
+        var trainer = new Trainer(options);
         trainer.Fit(module, data);
         return trainer;
     }
@@ -110,6 +112,21 @@ public sealed class ManualOptimizationTests
         Assert.Equal(Batches, autoTrainer.GlobalStep);
         Assert.Equal(Batches, manualTrainer.GlobalStep);
         Assert.Equal(Batches, manual.StepResults.Count(stepped => stepped));
+    }
+
+    [Fact]
+    public void ManualBackwardUnderBf16Mixed_ScalesAndTransfersGradientsAsTheAutomaticPath()
+    {
+        // bf16-mixed trains a bf16 copy and steps fp32 masters: ManualBackward must move the gradients as Step does.
+        using var automatic = Build(manual: false, Adam);
+        using var manual = Build(manual: true, Adam);
+
+        Fit(automatic, precision: "bf16-mixed");
+        Fit(manual, precision: "bf16-mixed");
+
+        AssertTrained(manual.Network);
+        AssertBitwiseEqual(automatic.Network, manual.Network);
+        Assert.Equal(ScalarType.Float32, manual.Network.parameters().First().dtype);
     }
 
     [Fact]
@@ -189,6 +206,16 @@ public sealed class ManualOptimizationTests
         Assert.Contains("Automatic gradient clipping is not supported for manual optimization", e.Message, StringComparison.Ordinal);
         Assert.Contains("ClipGradients", e.Message, StringComparison.Ordinal);
         AssertBitwiseEqual(before.Network, manual.Network);
+    }
+
+    [Fact]
+    public void GradientAccumulationSchedulerWithManualOptimisation_IsRefused()
+    {
+        using var manual = Build(manual: true, Sgd);
+
+        var e = Assert.Throws<InvalidOperationException>(() => Fit(manual, callback: new GradientAccumulationScheduler(new Dictionary<int, int> { [1] = 2 })));
+
+        Assert.Contains("GradientAccumulationScheduler is not supported for manual optimization", e.Message, StringComparison.Ordinal);
     }
 
     // Lightning's manual_backward raises under automatic optimisation (_verify_is_manual_optimization).
