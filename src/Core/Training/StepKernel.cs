@@ -190,7 +190,9 @@ public sealed class StepKernel : IStateful, IDisposable
     {
         if (loss.numel() != 1)
             throw new InvalidOperationException($"ManualBackward got a tensor of shape [{string.Join(", ", loss.shape)}]; pass the scalar loss.");
-        if (IsUsable(loss)) Backward(loss, stepping: true);
+        // Whether a step follows is the module's choice, so communication is not overlapped with this backward: the
+        // step averages the window's accumulated gradients at once (the same mean as Lightning's sync per backward).
+        if (IsUsable(loss)) Backward(loss, stepping: false);
     }
 
     /// <summary>
