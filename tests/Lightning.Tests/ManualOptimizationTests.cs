@@ -68,13 +68,13 @@ public sealed class ManualOptimizationTests
         return new DigitsModule(manual, optimizer, stepEvery) { Manual = manual, ClipValue = clip, Scheduler = scheduler, Interval = interval, StepScheduler = stepScheduler };
     }
 
-    static Trainer Fit(DigitsModule module, int accumulate = 1, double? clip = null, int epochs = 1, string precision = "32-true", Callback? callback = null)
+    static Trainer Fit(DigitsModule module, int accumulate = 1, double? clip = null, int epochs = 1, string precision = "32-true", Callback? callback = null, int? maxSteps = null)
     {
         using var data = new SliceDataModule(trainCount: 32 * Batches, validationCount: 0, batchSize: 32);
         var options = new TrainerOptions
         {
             MaxEpochs = epochs, Seed = 42, Accelerator = "cpu", LimitTrainBatches = Batches, EnableCheckpointing = false,
-            AccumulateGradBatches = accumulate, GradientClipVal = clip, Precision = precision,
+            AccumulateGradBatches = accumulate, GradientClipVal = clip, Precision = precision, MaxSteps = maxSteps,
         };
         if (callback is not null) options.Callbacks.Add(callback);
         var trainer = new Trainer(options);
@@ -143,6 +143,18 @@ public sealed class ManualOptimizationTests
         Assert.Equal(Batches / 2, autoTrainer.GlobalStep);
         AssertTrained(manual.Network);
         AssertBitwiseEqual(automatic.Network, manual.Network);
+    }
+
+    [Fact]
+    public void MaxSteps_CountsTheModulesOptimizerSteps_NotBatches()
+    {
+        using var manual = Build(manual: true, Sgd, stepEvery: 2);
+
+        var trainer = Fit(manual, maxSteps: 3);
+
+        // Six batches make three steps; the fit stops there (training_epoch_loop.py _is_training_done on global_step).
+        Assert.Equal(3, trainer.GlobalStep);
+        Assert.Equal(3, manual.StepResults.Count);
     }
 
     [Fact]
