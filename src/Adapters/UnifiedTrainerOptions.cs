@@ -1,7 +1,10 @@
 using Microsoft.Extensions.Logging;
+using Unified.Core.Checkpointing;
 using Unified.Core.Distributed;
 using Unified.Core.Logging;
 using Unified.Core.Training;
+using Unified.Ignite;
+using Unified.Lightning;
 
 namespace Unified.Adapters;
 
@@ -14,11 +17,33 @@ public sealed class UnifiedTrainerOptions
     /// <summary>Stop after this many optimiser steps (finishing that epoch's end); null: no limit.</summary>
     public long? MaxSteps { get; set; }
 
-    /// <summary>Folder for checkpoints: <c>last.ckpt</c> after every epoch (and every <see cref="CheckpointEveryNSteps"/> steps) and on cancellation; null: none.</summary>
-    public string? CheckpointDir { get; set; }
+    /// <summary>Folder for checkpoints: <c>last.ckpt</c> after every epoch (and every <see cref="CheckpointEveryNSteps"/> steps) and on cancellation; null: none (a shortcut for <see cref="Checkpoints"/>).</summary>
+    public string? CheckpointDir { get => Checkpoints.DirPath; set => Checkpoints = Checkpoints with { DirPath = value }; }
 
-    /// <summary>Also checkpoint every n optimiser steps (needs <see cref="CheckpointDir"/>); null: per epoch only.</summary>
-    public int? CheckpointEveryNSteps { get; set; }
+    /// <summary>Also checkpoint every n optimiser steps (needs <see cref="CheckpointDir"/>); null: per epoch only (a shortcut for <see cref="Checkpoints"/>).</summary>
+    public int? CheckpointEveryNSteps { get => Checkpoints.EveryNTrainSteps; set => Checkpoints = Checkpoints with { EveryNTrainSteps = value }; }
+
+    /// <summary>
+    /// The rolling <c>last.ckpt</c> and the best-k checkpoints by a monitored metric: Lightning's <c>ModelCheckpoint</c>,
+    /// Ignite's <c>Checkpoint</c> handlers.
+    /// </summary>
+    /// <example><code>options.Checkpoints = new CheckpointPolicy { DirPath = "ckpt", SaveTopK = 2, Monitor = "val_loss" };</code></example>
+    public CheckpointPolicy Checkpoints { get; set; } = new();
+
+    /// <summary>Stop when the monitored metric stops improving: Lightning's <c>EarlyStopping</c> callback, Ignite's <c>EarlyStopping</c> handler; null for none.</summary>
+    public EarlyStoppingPolicy? EarlyStopping { get; set; }
+
+    /// <summary>Stop after this much wall time at an optimiser-step boundary, finishing that epoch's end (Lightning's <c>max_time</c>, Ignite's <c>TimeLimit</c>); null for none.</summary>
+    public TimeSpan? MaxTime { get; set; }
+
+    /// <summary>Validation batches run before training (not on resume), so that a broken validation step fails early (Lightning's <c>num_sanity_val_steps</c>, default 2; -1 all, 0 none).</summary>
+    public int NumSanityValSteps { get; set; } = 2;
+
+    /// <summary>Lightning callbacks, used when the framework is <c>lightning</c> (after the ones the options above make).</summary>
+    public IList<Callback> Callbacks { get; private set; } = new List<Callback>();
+
+    /// <summary>Ignite handlers, attached to the trainer when the framework is <c>ignite</c> (before the ones the options above make).</summary>
+    public IList<ITrainerHandler> Handlers { get; private set; } = new List<ITrainerHandler>();
 
     /// <summary>A checkpoint to resume from: the fit continues where it was saved, up to <see cref="MaxEpochs"/> / <see cref="MaxSteps"/>.</summary>
     public string? ResumeFrom { get; set; }
@@ -70,7 +95,7 @@ public sealed class UnifiedTrainerOptions
     /// start, every epoch's metrics (validation included) with <c>epoch</c> at the epoch's optimiser step, flushed
     /// then, finished with the run's status. A logger that fails is a warning; training goes on.
     /// </summary>
-    public IList<IExperimentLogger> Loggers { get; } = new List<IExperimentLogger>();
+    public IList<IExperimentLogger> Loggers { get; private set; } = new List<IExperimentLogger>();
 
     /// <summary>Log the step's loss as <c>train_loss_step</c> every this many optimiser steps (default 50); null or 0 for epochs only.</summary>
     public int? LogEveryNSteps { get; set; } = 50;
@@ -81,6 +106,14 @@ public sealed class UnifiedTrainerOptions
     /// <summary>Where the front-ends' <see cref="ILogger"/> events go (fit progress, logger warnings); null for none.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
+    /// <summary>A copy with lists of its own (loggers, callbacks, handlers hold the same items), so that adding to one leaves the other as it was; <see cref="Ddp"/> and <see cref="Histograms"/> are shared.</summary>
+    public UnifiedTrainerOptions Clone()
+    {
+        var copy = (UnifiedTrainerOptions)MemberwiseClone();
+        (copy.Loggers, copy.Callbacks, copy.Handlers) = ([.. Loggers], [.. Callbacks], [.. Handlers]);
+        return copy;
+    }
+
     /// <summary>Throws when a value is out of range, naming the field and the allowed values.</summary>
     public void Check()
     {
@@ -90,6 +123,12 @@ public sealed class UnifiedTrainerOptions
         if (CheckpointEveryNSteps is < 1) throw new ArgumentOutOfRangeException(nameof(CheckpointEveryNSteps), CheckpointEveryNSteps, "CheckpointEveryNSteps must be a positive integer (or null).");
         if (CheckpointEveryNSteps is not null && CheckpointDir is null)
             throw new ArgumentException("CheckpointEveryNSteps needs CheckpointDir to say where checkpoints go.", nameof(CheckpointDir));
+        Checkpoints.Validate();
+        EarlyStopping?.Validate();
+        if (MaxTime is { } time && time <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MaxTime), MaxTime, "MaxTime must be positive (or null for no limit).");
+        if (NumSanityValSteps < -1) throw new ArgumentOutOfRangeException(nameof(NumSanityValSteps), NumSanityValSteps, "NumSanityValSteps must be -1 (all), 0 (none) or a positive count.");
+        if (EarlyStopping is not null && !Validate && EarlyStopping.Monitor.StartsWith("val_", StringComparison.Ordinal))
+            throw new ArgumentException($"EarlyStopping monitors '{EarlyStopping.Monitor}' but Validate is false; turn validation on or monitor a training metric.", nameof(EarlyStopping));
         DdpStrategy.ThrowIfInvalid(Strategy, Devices, NumNodes);
         Ddp.Validate();
         new StepOptions { AccumulateGradBatches = AccumulateGradBatches, GradientClipValue = GradientClipValue, Precision = Precision }.Validate();

@@ -23,17 +23,24 @@ public static class UnifiedCli
     /// </summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
+        // Dotted overrides of fit (--trainer.max_epochs 5) are not flags the parser knows: take them out first.
+        var overrides = Config.FitOverrides.None;
+        string[] parsable = args;
+        if (args.Contains("fit")) overrides = Config.FitOverrides.Extract(args, out parsable);
         var verbose = new Option<bool>("--verbose") { Description = "On failure, also print the stack trace.", Recursive = true };
         var root = new RootCommand("Unified: train TorchSharp models through a Lightning-style or an Ignite-style front-end.")
         {
-            FitCommand.Create(output, error, args),
+            FitCommand.Create(output, error, args, overrides),
+            Evaluate.EvaluateCommand.Create("validate", output, error),
+            Evaluate.EvaluateCommand.Create("test", output, error),
+            Evaluate.EvaluateCommand.Create("predict", output, error),
             BenchCommand.Create(output, error),
             ExportCommand.Create(output),
             ServeCommand.Create(output, error),
             TuneCommand.Create(output, error),
         };
         root.Options.Add(verbose);
-        var parsed = root.Parse(args);
+        var parsed = root.Parse(parsable);
         if (parsed.Errors.Count > 0)
         {
             foreach (var parseError in parsed.Errors) error.WriteLine($"error: {parseError.Message}");

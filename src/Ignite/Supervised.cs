@@ -205,16 +205,33 @@ public static class Supervised
     /// <param name="module">The module whose validation step runs.</param>
     /// <param name="accelerator"><c>cpu</c>, <c>cuda</c> or <c>auto</c>.</param>
     /// <param name="processGroup">Ranks whose shards of the data are evaluated together: the logged means are reduced over them (collective).</param>
-    public static Engine CreateEvaluator(ITrainingModule module, string accelerator = "auto", IProcessGroup? processGroup = null)
+    public static Engine CreateEvaluator(ITrainingModule module, string accelerator = "auto", IProcessGroup? processGroup = null) =>
+        CreateEvaluator(module, (batch, index) =>
+        {
+            EvaluationStep.Run(module, batch, index);
+            return null;
+        }, accelerator, processGroup);
+
+    /// <summary>
+    /// An evaluator that runs <paramref name="step"/> per batch (on the device, no grad, eval mode, its own dispose scope):
+    /// e.g. a test step that logs, or a predict step whose tensor becomes the iteration's output (moved out of the scope;
+    /// the handler that keeps it owns it). When it completes, the logged means are in <c>State.Metrics</c>.
+    /// </summary>
+    /// <example><code>var tester = Supervised.CreateEvaluator(module, (b, i) =&gt; { module.TestStep(b, i); return null; });</code></example>
+    public static Engine CreateEvaluator(ITrainingModule module, Func<Batch, int, object?> step, string accelerator = "auto", IProcessGroup? processGroup = null)
     {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(step);
         var device = Accelerator.Resolve(accelerator).Device;
         if (processGroup is not null) device = new DdpStrategy(processGroup).DeviceFor(device);
         var engine = new Engine((engine, batch) =>
         {
             var onDevice = batch.MoveTo(device);
             engine.ReplaceBatch(onDevice);
-            EvaluationStep.Run(module, onDevice, engine.State.EpochIteration - 1);
-            return null;
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var output = step(onDevice, engine.State.EpochIteration - 1);
+            return output is Tensor tensor ? tensor.MoveToOuterDisposeScope() : output;
         });
         // The module's running means belong to the trainer: an evaluation run from its handlers (at epoch end, or every
         // N iterations) must not replace the epoch's training means, which a mid-epoch checkpoint saves.

@@ -1,4 +1,7 @@
+using System.Text.Json;
+using Unified.Testing;
 using Xunit;
+
 namespace Unified.Cli.Tests;
 
 [Collection(TorchCollection.Name)]
@@ -26,5 +29,28 @@ public sealed class BenchCommandTests
 
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("--rounds", run.Error);
+    }
+
+    // Keys only: DESIGN.md's contract for 'unified bench'; timings belong to the benchmark, not to pass/fail tests.
+    [Fact]
+    public void Bench_QuickWithJson_ReportsEverySuiteKey()
+    {
+        var run = CliRun.Of("bench", "--quick", "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        var json = run.Json();
+        foreach (string model in new[] { "mlp", "cnn" })
+            foreach (string key in new[] { "lightning_ratio", "ignite_ratio" })
+                Assert.Equal(JsonValueKind.Number, json.GetProperty(model).GetProperty(key).ValueKind);
+        foreach (string key in new[] { "lightning", "ignite" })
+            Assert.Equal(JsonValueKind.Number, json.GetProperty("step_overhead_us").GetProperty(key).ValueKind);
+        Assert.Equal(JsonValueKind.Number, json.GetProperty("startup_seconds").ValueKind);
+        Assert.Equal(JsonValueKind.Number, json.GetProperty("peak_rss_ratio").ValueKind);
+        // Present exactly when /usr/bin/python3 has torch (scripts/test.sh installs python3-torch, so under CI it must).
+        bool hasTorch = DebianPython.Unavailable("torch") is null;
+        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase)) Assert.True(hasTorch, "CI=true without python3-torch");
+        var expected = hasTorch ? JsonValueKind.Number : JsonValueKind.Null;
+        Assert.Equal(expected, json.GetProperty("pytorch_seconds").ValueKind);
+        Assert.Equal(expected, json.GetProperty("pytorch_ratio").ValueKind);
     }
 }

@@ -82,7 +82,7 @@ public sealed class FitCommandTests : IDisposable
         long dataEnd = header.EnumerateObject().Where(p => p.Name != "__metadata__")
             .Max(p => p.Value.GetProperty("data_offsets")[1].GetInt64());
         Assert.Equal(bytes.Length, 8 + headerLength + dataEnd);
-        Assert.True(File.Exists(Path.Combine(RunDir("ckpt"), "config.json")));
+        Assert.True(File.Exists(Path.Combine(RunDir("ckpt"), "config.yaml")));
         Assert.Empty(Directory.GetFiles(RunDir("ckpt"), "*.tmp"));
     }
 

@@ -36,7 +36,7 @@ public sealed class FitLoggerTests : IDisposable
         var scalars = TfEventReader.Read(events).SelectMany(e => e.Values.Where(v => v.Tag == "val_accuracy").Select(v => (e.Step, v.SimpleValue))).ToList();
         Assert.Equal(2, scalars.Count);
         Assert.Equal((250L, (float)json.GetProperty("val_accuracy").GetDouble()), scalars[1]);
-        Assert.Contains("\"loggers\"", File.ReadAllText(Path.Combine(dir, "config.json")));
+        Assert.Contains("logger: [\"csv\", \"tensorboard\"]", File.ReadAllText(Path.Combine(dir, "config.yaml")));
     }
 
     [Fact]

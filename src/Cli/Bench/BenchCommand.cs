@@ -12,7 +12,22 @@ public static class BenchCommand
     /// <summary>Builds the command; results go to <paramref name="output"/>.</summary>
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var command = new Command("bench", "Benchmarks against a hand-written TorchSharp loop.");
+        var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
+        var quick = new Option<bool>("--quick") { Description = "A smoke run: 3 steps per timed epoch, one round, one child run per measurement (the numbers mean nothing)." };
+        var command = new Command("bench", "The benchmark suite (front-end ratios, step overhead, start-up, peak memory, PyTorch), or one of the benchmarks below.")
+        {
+            json, quick,
+        };
+        command.SetAction(parsed =>
+        {
+            var report = SuiteBenchmark.Run(parsed.GetValue(quick) ? SuiteOptions.Quick : SuiteOptions.Full, output);
+            if (parsed.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(report, Json));
+            return ExitCodes.Success;
+        });
+        command.Subcommands.Add(PeakRssCommand(output));
+        command.Subcommands.Add(StepCommand(output));
+        command.Subcommands.Add(WarmUpCommand(output));
+        command.Subcommands.Add(WarmUpChild(output));
         command.Subcommands.Add(Overhead(output));
         command.Subcommands.Add(PrecisionCommand(output));
         command.Subcommands.Add(RawStep(output));
@@ -57,6 +72,82 @@ public static class BenchCommand
         {
             var times = DdpBenchmark.Measure(parsed.GetValue(rounds), parsed.GetValue(batchSize));
             if (Core.Distributed.LaunchEnvironment.Current().Rank == 0) output.WriteLine(DdpBenchmark.ToJson(times));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    static Command StepCommand(TextWriter output)
+    {
+        var rounds = new Option<int>("--rounds") { Description = "Interleaved epochs per variant, at least 1 (after one warm-up epoch).", DefaultValueFactory = _ => 5 };
+        var threads = new Option<int>("--threads") { Description = "libtorch threads.", DefaultValueFactory = _ => 1 };
+        var batches = new Option<int?>("--batches") { Description = "Batches per epoch (default: the whole epoch)." };
+        var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
+        var command = new Command("step", "Microseconds per phase of a hand-written digits-MLP step (batch 64, Adam): TorchSharp's Adam vs the fused step.")
+        {
+            rounds, threads, batches, json,
+        };
+        command.SetAction(parsed =>
+        {
+            int r = parsed.GetValue(rounds), t = parsed.GetValue(threads);
+            if (r < 1) throw new UsageException($"--rounds must be at least 1; got {r}.");
+            if (t < 1) throw new UsageException($"--threads must be a positive integer; got {t}.");
+            var report = StepBreakdown.Run(r, t, parsed.GetValue(batches));
+            foreach (var (variant, phases) in report)
+                output.WriteLine(variant + ": " + string.Join("  ", phases.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:F1} us"))));
+            if (parsed.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(report, Json));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    static Command WarmUpCommand(TextWriter output)
+    {
+        var runs = new Option<int>("--runs") { Description = "Child processes per configuration.", DefaultValueFactory = _ => 2 };
+        var loop = new Option<string>("--loop") { Description = "raw, lightning or ignite.", DefaultValueFactory = _ => "lightning" };
+        var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
+        var command = new Command("warmup", "Seconds of the first three epochs in a fresh process, under the runtime's JIT settings (TieredPGO, QuickJitForLoops, ReadyToRun, TieredCompilation).")
+        {
+            runs, loop, json,
+        };
+        command.SetAction(parsed =>
+        {
+            int n = parsed.GetValue(runs);
+            string name = parsed.GetValue(loop)!;
+            if (n < 1) throw new UsageException($"--runs must be at least 1; got {n}.");
+            if (!EpochTimer.Loops.Contains(name)) throw new UsageException($"--loop must be one of {string.Join(", ", EpochTimer.Loops)}; got '{name}'.");
+            var report = WarmUp.Run(n, name);
+            foreach (var (configuration, seconds) in report) output.WriteLine(WarmUp.Describe(configuration, seconds));
+            if (parsed.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(report, Json));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    static Command WarmUpChild(TextWriter output)
+    {
+        var loop = new Option<string>("--loop") { DefaultValueFactory = _ => "lightning" };
+        var command = new Command("warmup-child", "One child of 'bench warmup'.") { loop };
+        command.Hidden = true;
+        command.SetAction(parsed =>
+        {
+            output.WriteLine(JsonSerializer.Serialize(new { epoch_seconds = WarmUp.Child(parsed.GetValue(loop)!) }));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    static Command PeakRssCommand(TextWriter output)
+    {
+        var loop = new Option<string>("--loop") { DefaultValueFactory = _ => "raw" };
+        var batches = new Option<int?>("--batches");
+        var command = new Command("peak-rss", "One epoch of the digits MLP through one loop, then the peak RSS (used by 'bench').") { loop, batches };
+        command.Hidden = true;
+        command.SetAction(parsed =>
+        {
+            string name = parsed.GetValue(loop)!;
+            if (!EpochTimer.Loops.Contains(name)) throw new UsageException($"--loop must be one of {string.Join(", ", EpochTimer.Loops)}; got '{name}'.");
+            output.WriteLine(JsonSerializer.Serialize(new { peak_rss_mb = SuiteBenchmark.PeakRssOf(name, parsed.GetValue(batches)) }));
             return ExitCodes.Success;
         });
         return command;

@@ -1,10 +1,7 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Unified.Core.Data;
 using Unified.Core.Models;
 using Unified.Core.Runtime;
-using Unified.Ignite;
-using Unified.Lightning;
 using static TorchSharp.torch;
 
 namespace Unified.Cli.Bench;
@@ -44,36 +41,17 @@ public static class OverheadBenchmark
         return Timings.Median(times) * 1000 / data.Train.Count;
     }
 
-    static double TimeEpoch(string loop, IBatchLoader train)
+    static double TimeEpoch(string loop, IBatchLoader train) => EpochTimer.Time(loop, Mlp, train);
+
+    /// <summary>The digits MLP with Adam (lr 1e-3), as <c>unified fit</c> trains it.</summary>
+    internal static (Core.Training.TrainingModule, nn.Module<Tensor, Tensor>, optim.Optimizer) Mlp() => Model("mlp");
+
+    /// <summary>A digits model with Adam (lr 1e-3); the module and the raw loop share the network and the optimiser.</summary>
+    internal static (Core.Training.TrainingModule, nn.Module<Tensor, Tensor>, optim.Optimizer) Model(string name)
     {
-        Seed.Everything(42);
-        using var module = new ClassificationModule(new DigitsMlp(), 1e-3);
-        var clock = new Stopwatch();
-        switch (loop)
-        {
-            case "raw":
-                using (var optimizer = optim.Adam(module.Network.parameters(), 1e-3))
-                {
-                    clock.Start();
-                    RawLoop.TrainEpoch((nn.Module<Tensor, Tensor>)module.Network, optimizer, train, 0);
-                }
-                break;
-            case "lightning":
-                // A LightningModule: the trainer dispatches its full hook set (none overridden) and Lightning's Log.
-                // It shares the seeded network, which `module` disposes.
-                var lightning = new BenchLightningModule((nn.Module<Tensor, Tensor>)module.Network);
-                var trainer = new Trainer(new TrainerOptions { MaxEpochs = 1, Accelerator = "cpu", LimitValBatches = 0, EnableCheckpointing = false, EnableProgressBar = false, EnableModelSummary = false });
-                clock.Start();
-                trainer.Fit(lightning, new TrainOnly(train));
-                lightning.Logged.Dispose();
-                break;
-            default:
-                var engine = Supervised.CreateTrainer(module, new SupervisedTrainerOptions { Accelerator = "cpu" });
-                clock.Start();
-                engine.Run(train, maxEpochs: 1);
-                break;
-        }
-        return clock.Elapsed.TotalSeconds;
+        var module = new ClassificationModule(DigitsModels.Create(name), 1e-3);
+        var network = (nn.Module<Tensor, Tensor>)module.Network;
+        return (module, network, optim.Adam(network.parameters(), 1e-3));
     }
 
     static (double?, double?) CompareMalloc(int threads)

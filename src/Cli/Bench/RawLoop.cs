@@ -9,9 +9,12 @@ public static class RawLoop
     /// <summary>
     /// One training epoch as a TorchSharp user would write it: zero grad, forward, cross-entropy, backward, step, with
     /// a running loss sum kept on the device (what any loop that reports its loss does). Returns the optimiser steps.
+    /// The loss is cross-entropy unless <paramref name="lossFunction"/> says otherwise.
     /// </summary>
-    public static int TrainEpoch(nn.Module<Tensor, Tensor> network, optim.Optimizer optimizer, IBatchLoader loader, int epoch)
+    public static int TrainEpoch(nn.Module<Tensor, Tensor> network, optim.Optimizer optimizer, IBatchLoader loader, int epoch,
+        Func<Tensor, Tensor, Tensor>? lossFunction = null)
     {
+        lossFunction ??= (output, target) => nn.functional.cross_entropy(output, target);
         using var lossSum = zeros(1, ScalarType.Float64);
         int steps = 0;
         foreach (var batch in loader.Epoch(epoch))
@@ -19,7 +22,7 @@ public static class RawLoop
             using var scope = NewDisposeScope();
             using var disposeBatch = batch;
             optimizer.zero_grad();
-            var loss = nn.functional.cross_entropy(network.call(batch.Input), batch.Target);
+            var loss = lossFunction(network.call(batch.Input), batch.Target);
             loss.backward();
             optimizer.step();
             lossSum.add_(loss.detach());

@@ -30,7 +30,7 @@ public static class ExportCommand
         {
             string formatName = parsed.GetValue(format)!.Trim().ToLowerInvariant();
             if (!Formats.Contains(formatName))
-                throw new UsageException($"Unknown --format '{formatName}'. Valid formats: {string.Join(", ", Formats)} (TorchScript is not offered: see the README's 'Export and serving').");
+                throw new UsageException($"Unknown --format '{formatName}'. Valid formats: {string.Join(", ", Formats)} (TorchScript is not offered: see docs/export-and-serving.md).");
             string modelName = parsed.GetValue(model)!.Trim().ToLowerInvariant();
             string checkpointPath = parsed.GetValue(checkpoint)!, outputPath = parsed.GetValue(path)!;
             if (!File.Exists(checkpointPath)) throw new UsageException($"--checkpoint '{checkpointPath}' does not exist.");

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Unified.Adapters;
+using Unified.Cli.Config;
 using Unified.Cli.Launch;
 using Unified.Core.Distributed;
 
@@ -12,67 +13,30 @@ public static class FitCommand
 {
     /// <summary>
     /// Builds the command; results go to <paramref name="output"/>, warnings to <paramref name="error"/>.
-    /// <paramref name="args"/> is the whole command line, which <c>--devices N</c> passes to the N ranks it starts through mpirun.
+    /// <paramref name="args"/> is the whole command line, which <c>--devices N</c> passes to the N ranks it starts through mpirun;
+    /// <paramref name="overrides"/> are its dotted overrides (<c>--trainer.max_epochs 5</c>), taken out before parsing.
+    /// Settings resolve in one order: defaults, then <c>--config FILE</c>, then dotted overrides and flags (which must agree).
     /// </summary>
-    public static Command Create(TextWriter output, TextWriter error, IReadOnlyList<string> args)
+    public static Command Create(TextWriter output, TextWriter error, IReadOnlyList<string> args, FitOverrides? overrides = null)
     {
-        var framework = new Option<string>("--framework") { Description = "Front-end: lightning or ignite.", DefaultValueFactory = _ => Frameworks.Lightning };
-        var model = new Option<string>("--model") { Description = "Model: mlp (784-256-10) or cnn.", DefaultValueFactory = _ => "mlp" };
-        var data = new Option<string>("--data") { Description = "'digits' (bundled 10,000 MNIST digits) or a path to MNIST IDX files.", DefaultValueFactory = _ => "digits" };
-        var epochs = new Option<int>("--epochs") { Description = "Training epochs.", DefaultValueFactory = _ => 3 };
-        var batchSize = new Option<int>("--batch-size") { Description = "Samples per batch.", DefaultValueFactory = _ => 64 };
-        var lr = new Option<double>("--lr") { Description = "Adam learning rate.", DefaultValueFactory = _ => 1e-3 };
-        var seed = new Option<long>("--seed") { Description = "Seed of weights and data order.", DefaultValueFactory = _ => 42 };
-        var accelerator = new Option<string>("--accelerator") { Description = "cpu, cuda or auto.", DefaultValueFactory = _ => "cpu" };
-        var threads = new Option<int?>("--threads") { Description = "libtorch intra-op threads (default: one per core, shared among the ranks of --devices)." };
-        var devices = new Option<int?>("--devices") { Description = "Train data-parallel on N processes of this machine, started through mpirun (default 1; under an external 'mpirun -np N', its N)." };
-        var precision = new Option<string>("--precision") { Description = $"Numerics: {string.Join(", ", Core.Numerics.PrecisionPlugins.Names)}.", DefaultValueFactory = _ => "32-true" };
-        var accumulate = new Option<int>("--accumulate") { Description = "Micro-batches per optimiser step.", DefaultValueFactory = _ => 1 };
-        var clipGrad = new Option<double?>("--clip-grad") { Description = "Clip gradients to this total norm." };
-        var skipNonFinite = new Option<bool>("--skip-non-finite-loss") { Description = "Skip optimiser steps whose loss is NaN or infinite instead of failing." };
-        var maxSteps = new Option<long?>("--max-steps") { Description = "Stop after this many optimiser steps (the epoch's end still runs)." };
-        var ckptEvery = new Option<int?>("--ckpt-every-n-steps") { Description = "Also write a resumable last.ckpt every N optimiser steps (always after every epoch)." };
-        var resume = new Option<string?>("--resume") { Description = "Resume from this checkpoint, up to the same --epochs / --max-steps as an uninterrupted run." };
-        var runDir = new Option<string?>("--run-dir") { Description = "Run folder (default: runs/version_N)." };
-        var logger = new Option<string[]>("--logger")
-        {
-            Description = "Experiment logger besides csv (metrics.csv and hparams.yaml, always written into the run folder): tensorboard " +
-                "(events.out.tfevents.* in the run folder) or mlflow (the tracking server in MLFLOW_TRACKING_URI). Repeat for several.",
-            Arity = ArgumentArity.ZeroOrMore,
-        };
+        var flags = FitKeys.All.Select(key => (Key: key, Option: CreateOption(key))).ToList();
+        var config = new Option<string?>("--config") { Description = "Read settings from a YAML or JSON file (LightningCLI style: trainer, model, data, optimizer, callbacks); flags and dotted overrides such as --trainer.max_epochs 5 override it." };
+        var printConfig = new Option<bool>("--print-config") { Description = "Print the resolved configuration as YAML and exit." };
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
 
-        var command = new Command("fit", "Train a digit classifier (defaults: MLP, 3 epochs, bundled digits).")
-        {
-            framework, model, data, epochs, batchSize, lr, seed, accelerator, devices, threads, precision, accumulate, clipGrad, skipNonFinite, maxSteps, ckptEvery, resume, runDir, logger, json,
-        };
+        var command = new Command("fit", "Train a digit classifier (defaults: MLP, 3 epochs, bundled digits).");
+        foreach (var (_, option) in flags) command.Options.Add(option);
+        command.Options.Add(config);
+        command.Options.Add(printConfig);
+        command.Options.Add(json);
         command.SetAction(parsed =>
         {
-            var settings = new FitSettings
+            var settings = Resolve(parsed, flags, parsed.GetValue(config), overrides ?? FitOverrides.None) with { Json = parsed.GetValue(json) };
+            if (parsed.GetValue(printConfig))
             {
-                Framework = parsed.GetValue(framework)!.Trim().ToLowerInvariant(),
-                Model = parsed.GetValue(model)!.Trim().ToLowerInvariant(),
-                Data = parsed.GetValue(data)!,
-                Epochs = parsed.GetValue(epochs),
-                BatchSize = parsed.GetValue(batchSize),
-                LearningRate = parsed.GetValue(lr),
-                Seed = parsed.GetValue(seed),
-                Accelerator = parsed.GetValue(accelerator)!.Trim().ToLowerInvariant(),
-                Threads = parsed.GetValue(threads),
-                Devices = parsed.GetValue(devices),
-                Precision = parsed.GetValue(precision)!,
-                Accumulate = parsed.GetValue(accumulate),
-                ClipGrad = parsed.GetValue(clipGrad),
-                SkipNonFiniteLoss = parsed.GetValue(skipNonFinite),
-                MaxSteps = parsed.GetValue(maxSteps),
-                CkptEveryNSteps = parsed.GetValue(ckptEvery),
-                Resume = parsed.GetValue(resume),
-                RunDir = parsed.GetValue(runDir),
-                Loggers = (parsed.GetValue(logger) ?? []).SelectMany(l => l.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                    .Select(l => l.ToLowerInvariant()).ToList(),
-                Json = parsed.GetValue(json),
-            };
-            settings.Validate();
+                output.Write(FitConfigWriter.ToYaml(settings));
+                return ExitCodes.Success;
+            }
             if (settings.Devices is int ranks && ranks > 1 && !LaunchEnvironment.Current().IsMpiLaunch)
             {
                 var rankArgs = args.ToList();
@@ -103,5 +67,66 @@ public static class FitCommand
             }
         });
         return command;
+    }
+
+    // One option per key: booleans are switches, lists repeat, the rest are read by FitValues (so flags and config agree on types).
+    static Option CreateOption(FitKey key)
+    {
+        object? fallback = key.Get(new FitSettings());
+        string description = $"{key.Description}{(fallback is null or bool or IReadOnlyList<string> ? "" : $" Default: {FitValues.Write(fallback).Trim('"')}.")} Config: {key.Path}.";
+        return key.Kind switch
+        {
+            FitValueKind.Boolean => new Option<bool>(key.Flag) { Description = description },
+            FitValueKind.List => new Option<string[]>(key.Flag) { Description = description, Arity = ArgumentArity.ZeroOrMore },
+            _ => new Option<string>(key.Flag) { Description = description },
+        };
+    }
+
+    static FitSettings Resolve(ParseResult parsed, IReadOnlyList<(FitKey Key, Option Option)> flags, string? configPath, FitOverrides overrides)
+    {
+        var settings = new FitSettings();
+        var origin = new Dictionary<FitKey, string>();
+        if (configPath is not null)
+        {
+            foreach (var (key, value) in FitConfigFile.Load(configPath))
+            {
+                settings = key.Set(settings, value);
+                origin[key] = $"{key.Path} in '{configPath}'";
+            }
+        }
+        var dotted = overrides.Values();
+        var given = new Dictionary<FitKey, object?>();
+        foreach (var (key, option) in flags)
+        {
+            if (parsed.GetResult(option) is not { Implicit: false }) continue;
+            given[key] = option switch
+            {
+                Option<bool> flag => parsed.GetValue(flag),
+                Option<string[]> list => (IReadOnlyList<string>)(parsed.GetValue(list) ?? []).SelectMany(l => (string[])FitValues.Read(key, l, key.Flag)!).ToList(),
+                Option<string> text => FitValues.Read(key, parsed.GetValue(text), key.Flag),
+                _ => throw new InvalidOperationException($"Unexpected option type for {key.Flag}."),
+            };
+        }
+        foreach (var (key, value) in dotted)
+        {
+            if (given.TryGetValue(key, out var flagValue) && FitValues.Write(flagValue) != FitValues.Write(value))
+                throw new UsageException($"{key.Flag} {FitValues.Write(flagValue)} and {key.Override} {FitValues.Write(value)} set the same value differently; give one of them.");
+            settings = key.Set(settings, value);
+            origin[key] = key.Override;
+        }
+        foreach (var (key, value) in given)
+        {
+            settings = key.Set(settings, value);
+            origin.Remove(key);
+        }
+        try
+        {
+            settings.Validate();
+        }
+        catch (UsageException e) when (FitKeys.All.FirstOrDefault(k => e.Message.StartsWith(k.Flag + " ", StringComparison.Ordinal)) is { } key && origin.TryGetValue(key, out var where))
+        {
+            throw new UsageException($"{where}: {e.Message}");
+        }
+        return settings;
     }
 }

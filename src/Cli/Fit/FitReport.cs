@@ -3,7 +3,10 @@ using System.Text.Json.Serialization;
 
 namespace Unified.Cli.Fit;
 
-/// <summary>The result of <c>unified fit</c>, printed as the last line with <c>--json</c> (DESIGN.md's contract).</summary>
+/// <summary>
+/// The result of <c>unified fit</c>, printed as the last line with <c>--json</c> (DESIGN.md's contract);
+/// <c>first_step_seconds</c> is the time from process start to the end of the first optimiser step (null when none ran).
+/// </summary>
 public sealed record FitReport(
     string Framework,
     string Model,
@@ -23,7 +26,8 @@ public sealed record FitReport(
     IReadOnlyList<EpochMemory> EpochMemory,
     long Seed,
     int BatchSize,
-    double Lr)
+    double Lr,
+    double? FirstStepSeconds)
 {
     static readonly JsonSerializerOptions Options = new()
     {

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using Unified.Adapters;
+using Unified.Cli.Config;
 using Unified.Cli.Launch;
 using Unified.Core.Checkpointing;
 using Unified.Core.Data;
@@ -42,6 +42,7 @@ public static class FitRunner
             Path = settings.Data == "digits" ? null : settings.Data,
             BatchSize = settings.BatchSize,
             Seed = settings.Seed,
+            TestFraction = settings.TestFraction,
             Layout = DigitsModels.LayoutOf(settings.Model),
             ClassCount = DigitsModels.ClassCount,
             ImageSize = DigitsModels.ImageSize,
@@ -87,6 +88,13 @@ public static class FitRunner
             ? ProgressDisplay.Create(output, settings.Epochs, data.Train.Count, () => module.Logged.ProgressBarNames)
             : new PlainProgress(output, settings.Epochs);
         var memory = new List<EpochMemory>();
+        double? firstStepSeconds = null;
+        void OnStep(StepReport step)
+        {
+            // What 'unified bench' reports as start-up: process start to the end of the first optimiser step.
+            firstStepSeconds ??= ProcessClock.SecondsSinceStart();
+            progress.OnStep(world == 1 ? step : step with { BatchSize = step.BatchSize * world });
+        }
         var options = new UnifiedTrainerOptions
         {
             MaxEpochs = settings.Epochs,
@@ -96,7 +104,7 @@ public static class FitRunner
             GradientClipValue = settings.ClipGrad,
             SkipNonFiniteLoss = settings.SkipNonFiniteLoss,
             Devices = settings.Devices,
-            OnStep = world == 1 ? progress.OnStep : step => progress.OnStep(step with { BatchSize = step.BatchSize * world }),
+            OnStep = OnStep,
             OnEpoch = epoch =>
             {
                 // Each step leaves a few KB of tensor wrappers; without a collection per epoch RSS climbs with the GC's
@@ -141,7 +149,7 @@ public static class FitRunner
             metrics.GetValueOrDefault("train_loss", double.NaN), metrics.GetValueOrDefault("val_loss", double.NaN),
             metrics.GetValueOrDefault("val_accuracy", double.NaN), Math.Round(result.Seconds, 3), Math.Round(result.SamplesPerSecond, 1),
             WeightsHash.Sha256(module.Network), checkpoint, runDir, Math.Round(ProcessMemory.PeakRssMb(), 1), memory,
-            settings.Seed, settings.BatchSize, settings.LearningRate);
+            settings.Seed, settings.BatchSize, settings.LearningRate, firstStepSeconds is double first ? Math.Round(first, 3) : null);
     }
 
     /// <summary>
@@ -210,9 +218,17 @@ public static class FitRunner
         module.Hyperparameters["accumulate_grad_batches"] = settings.Accumulate;
         module.Hyperparameters["gradient_clip_val"] = settings.ClipGrad;
         module.Hyperparameters["devices"] = devices;
+        // Only when asked for, so that the hyper-parameters of runs without a test split stay as they were.
+        if (settings.TestFraction > 0) module.Hyperparameters["test_fraction"] = settings.TestFraction;
     }
 
+    /// <summary>The resolved configuration a new run saves in its folder; <c>unified fit --config DIR/config.yaml</c> repeats the run.</summary>
+    public const string ConfigFile = "config.yaml";
+
     static void WriteConfig(string runDir, FitSettings settings) =>
-        AtomicFile.Write(Path.Combine(runDir, "config.json"), stream =>
-            JsonSerializer.Serialize(stream, settings, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+        AtomicFile.Write(Path.Combine(runDir, ConfigFile), stream =>
+        {
+            using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), leaveOpen: true);
+            writer.Write(FitConfigWriter.ToYaml(settings, forRunFolder: true));
+        });
 }

@@ -19,6 +19,9 @@ public sealed record FitSettings
     /// <summary>Training epochs.</summary>
     public int Epochs { get; init; } = 3;
 
+    /// <summary>Share of the samples held out for <c>unified test</c>, taken before the validation split (0: none).</summary>
+    public double TestFraction { get; init; }
+
     /// <summary>Samples per batch.</summary>
     public int BatchSize { get; init; } = 64;
 
@@ -91,6 +94,7 @@ public sealed record FitSettings
         Require(Resume is null || File.Exists(Resume), $"--resume '{Resume}' does not exist; pass a checkpoint file such as runs/version_0/last.ckpt.");
         Require(RunDir is null || !string.IsNullOrWhiteSpace(RunDir), "--run-dir must name a folder; omit it for the next runs/version_N.");
         Require(RunDir is null || !File.Exists(RunDir), $"--run-dir '{RunDir}' is a file; pass a folder (it is created when missing).");
+        Require(TestFraction >= 0 && TestFraction < 0.8, $"--test-fraction must be at least 0 and below 0.8 (the validation split takes 0.2); got {TestFraction}.");
         Require(!string.IsNullOrWhiteSpace(Data), "--data must be 'digits' or a path to MNIST IDX files.");
     }
 

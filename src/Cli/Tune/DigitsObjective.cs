@@ -49,7 +49,12 @@ public sealed class DigitsObjective(TuneSettings settings, CancellationToken can
 
     double FitLightning(Trial trial, ClassificationModule module, DigitsDataModule data)
     {
-        var options = new TrainerOptions { MaxEpochs = settings.Epochs, Accelerator = "cpu", LimitTrainBatches = settings.LimitTrainBatches };
+        // A trial writes no checkpoint and prints nothing: the command reports the study.
+        var options = new TrainerOptions
+        {
+            MaxEpochs = settings.Epochs, Accelerator = "cpu", LimitTrainBatches = settings.LimitTrainBatches,
+            EnableCheckpointing = false, EnableProgressBar = false, EnableModelSummary = false,
+        };
         options.Callbacks.Add(new LightningPruningCallback(trial, settings.Monitor));
         var trainer = new Trainer(options);
         trainer.Fit(module, data, cancellationToken);

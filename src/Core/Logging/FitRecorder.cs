@@ -208,7 +208,9 @@ public sealed class FitRecorder : IDisposable
         if (ended) return;
         ended = true;
         var status = exception is OperationCanceledException ? RunStatus.Cancelled : RunStatus.Failed;
-        log.FitFailed(status == RunStatus.Cancelled ? "cancelled" : "failed", globalStep, Stopwatch.GetElapsedTime(fitStart).TotalSeconds, exception);
+        double seconds = Stopwatch.GetElapsedTime(fitStart).TotalSeconds;
+        if (status == RunStatus.Cancelled) log.FitCancelled(globalStep, seconds);
+        else log.FitFailed(globalStep, seconds, exception);
         loggers?.Finish(status);
         foreach (var span in new[] { epoch, fit })
         {

@@ -18,8 +18,13 @@ internal static partial class LogMessages
     public static partial void FitCompleted(this ILogger logger, long globalStep, double seconds);
 
     [LoggerMessage(EventId = 4, EventName = "FitFailed", Level = LogLevel.Error,
-        Message = "Fit {Status} at step {GlobalStep} after {Seconds:F1} s")]
-    public static partial void FitFailed(this ILogger logger, string status, long globalStep, double seconds, Exception exception);
+        Message = "Fit failed at step {GlobalStep} after {Seconds:F1} s")]
+    public static partial void FitFailed(this ILogger logger, long globalStep, double seconds, Exception exception);
+
+    // A cancellation is asked for (a host stopping, Ctrl+C) and leaves a resumable checkpoint: not an error.
+    [LoggerMessage(EventId = 5, EventName = "FitCancelled", Level = LogLevel.Information,
+        Message = "Fit cancelled at step {GlobalStep} after {Seconds:F1} s")]
+    public static partial void FitCancelled(this ILogger logger, long globalStep, double seconds);
 
     [LoggerMessage(EventId = 10, EventName = "ExperimentLoggerFailed", Level = LogLevel.Warning,
         Message = "Experiment logger '{LoggerName}' failed to {Operation}; training goes on without it for this call")]

@@ -3,6 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using Unified.Core.Distributed;
 using Unified.Core.Numerics;
+using Unified.Core.Optimization;
 using Unified.Core.State;
 using static TorchSharp.torch;
 
@@ -73,7 +74,12 @@ public sealed class StepKernel : IStateful, IDisposable
             throw new NotSupportedException($"Precision '{precision.Name}' moves gradients to the fp32 master parameters after backward, so " +
                 "gradient communication cannot overlap with backward: turn OverlapWithBackward off (its measured gain was nil) or use 32-true.");
         Precision = precision;
+        // The gradient buckets of a synchronizer already own the gradients' storage.
+        if (options.FusedOptimizer && gradients is null) Fused = FusedOptimizer.TryCreate(optimizers.Optimizer, out _);
     }
+
+    /// <summary>The fused optimiser step in use (see <see cref="StepOptions.FusedOptimizer"/>), or null for the optimiser's own.</summary>
+    public FusedOptimizer? Fused { get; }
 
     /// <summary>The parameters the optimiser updates (fp32 masters under mixed precision), in module order.</summary>
     public IReadOnlyList<Parameter> Parameters { get; }
@@ -268,7 +274,11 @@ public sealed class StepKernel : IStateful, IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => Precision.Dispose();
+    public void Dispose()
+    {
+        Precision.Dispose();
+        Fused?.Dispose();
+    }
 
     static List<Parameter> PinParameters(optim.Optimizer optimizer)
     {
@@ -302,7 +312,8 @@ public sealed class StepKernel : IStateful, IDisposable
             {
                 BeforeOptimizerStep?.Invoke(GlobalStep + 1);
                 Clip(clipValue, algorithm);
-                optimizers.Optimizer.step();
+                if (Fused is not null) Fused.Step();
+                else optimizers.Optimizer.step();
             }
             Precision.AfterStep(stepped);
         }

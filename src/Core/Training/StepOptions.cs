@@ -21,6 +21,13 @@ public sealed class StepOptions
     public bool SkipNonFiniteLoss { get; set; }
 
     /// <summary>
+    /// Step TorchSharp's <c>optim.Adam</c>, <c>AdamW</c> and <c>SGD</c> through <see cref="Optimization.FusedOptimizer"/>
+    /// (flat buffers, a few native calls per step; the same weights and state as the optimiser's own step) when the
+    /// optimiser and its parameters allow it and no gradient synchronizer owns the gradients. Default on.
+    /// </summary>
+    public bool FusedOptimizer { get; set; } = true;
+
+    /// <summary>
     /// Throws when a value is out of range, naming the field and the allowed values; a front-end passes the names its
     /// own options use for these two fields, so that the error speaks its users' vocabulary.
     /// </summary>
