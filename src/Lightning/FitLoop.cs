@@ -37,6 +37,7 @@ internal sealed class FitLoop : IDisposable
     readonly CancellationToken cancellationToken;
     readonly OptimizerConfig? plateau;
     readonly Func<IReadOnlyDictionary<string, double>> stepMetrics;
+    readonly bool manual;
     bool resumed, layoutChecked;
 
     public FitLoop(TrainerOptions options, ITrainingModule module, IDataModule data, DdpStrategy? strategy, Device device,
@@ -44,6 +45,8 @@ internal sealed class FitLoop : IDisposable
     {
         (this.options, this.module, this.data, this.strategy, this.device, this.hooks, this.view, this.history, this.cancellationToken) =
             (options, module, data, strategy, device, hooks, view, history, cancellationToken);
+        manual = module is LightningModule { AutomaticOptimization: false };
+        if (manual) ThrowIfUnsupportedByManualOptimization(options);
         if (data.Train.Count == 0) throw new InvalidOperationException("The training loader has no batches; check the data module's training split (and its batch size).");
         batches = options.TrainBatches(data.Train.Count);
         valBatches = data.Validation is { } validation ? options.ValBatches(validation.Count) : 0;
@@ -54,7 +57,7 @@ internal sealed class FitLoop : IDisposable
         recorder = new FitRecorder(options.RecorderOptions(view.IsGlobalZero));
         evaluation = new EvaluationLoop(hooks, view, device);
         view.LrSchedulerConfigs = [kernel.Optimizers];
-        plateau = kernel.Optimizers.ReducesOnPlateau ? kernel.Optimizers : null;
+        plateau = kernel.Optimizers.ReducesOnPlateau && !manual ? kernel.Optimizers : null;
         stepMetrics = StepMetrics;
         view.Kernel = kernel;
         // Under ddp rank 0 writes each checkpoint and every rank waits until it is durable.
@@ -119,8 +122,20 @@ internal sealed class FitLoop : IDisposable
         }
     }
 
-    InvalidOperationException NoLoss(int batchIndex) =>
-        new($"{module.GetType().Name}.TrainingStep returned null at batch {batchIndex}; under automatic optimisation it must return the scalar loss to differentiate.");
+    InvalidOperationException NoLoss(int batchIndex) => new(manual
+        ? $"{module.GetType().Name}.TrainingStep returned null at batch {batchIndex}; under manual optimisation return the loss (it is logged, not differentiated)."
+        : $"{module.GetType().Name}.TrainingStep returned null at batch {batchIndex}; under automatic optimisation it must return the scalar loss to differentiate.");
+
+    // Lightning's configuration_validator.py __verify_manual_optimization_support: the module accumulates and clips itself.
+    static void ThrowIfUnsupportedByManualOptimization(TrainerOptions options)
+    {
+        if (options.GradientClipVal is > 0)
+            throw new InvalidOperationException($"Automatic gradient clipping is not supported for manual optimization: remove TrainerOptions.GradientClipVal = {options.GradientClipVal} " +
+                "and call ClipGradients(optimizer, value) in TrainingStep, or switch to automatic optimization.");
+        if (options.AccumulateGradBatches != 1)
+            throw new InvalidOperationException($"Automatic gradient accumulation is not supported for manual optimization: remove TrainerOptions.AccumulateGradBatches = {options.AccumulateGradBatches} " +
+                "and step every N batches in TrainingStep, or switch to automatic optimization.");
+    }
 
     bool MaxStepsReached => options.EffectiveMaxSteps is long max && kernel.GlobalStep >= max;
 
@@ -179,15 +194,17 @@ internal sealed class FitLoop : IDisposable
             if (batchStart && hooks.OnTrainBatchStart(batch, i) == -1)
             {
                 lightning!.InTrainingBatch = false;
-                kernel.EpochEnd(epoch);
+                if (!manual) kernel.EpochEnd(epoch);
                 return (index, true);
             }
             index++;
             long start = FitRecorder.StepStarting();
-            using var loss = kernel.Step(() => module.TrainingStep(batch, i) ?? throw NoLoss(i), isLastInEpoch: index == batches);
+            // Under manual optimisation the module steps (loops/optimization/manual.py) and its schedulers by hand.
+            using var loss = manual ? kernel.ManualStep(() => module.TrainingStep(batch, i) ?? throw NoLoss(i))
+                : kernel.Step(() => module.TrainingStep(batch, i) ?? throw NoLoss(i), isLastInEpoch: index == batches);
             // Lightning steps the epoch's schedulers with its last batch, before on_train_batch_end and validation
             // (training_epoch_loop.py advance: update_lr_schedulers("epoch", update_plateau_schedulers=False)).
-            if (index == batches) kernel.EpochEnd(epoch);
+            if (index == batches && !manual) kernel.EpochEnd(epoch);
             recorder.StepCompleted(start, loss, batch.Size, kernel.GlobalStep, stepMetrics);
             (loop.BatchesDone, loop.GlobalStep) = (index, kernel.GlobalStep);
             view.Progress = view.Progress with { BatchIndex = i, GlobalStep = kernel.GlobalStep };
@@ -245,7 +262,7 @@ internal sealed class FitLoop : IDisposable
     // Checkpoints written before the epoch's schedulers stepped at its last batch (older files) step them on resume.
     void StepPendingSchedulers(int epoch)
     {
-        kernel.EpochEnd(epoch);
+        if (!manual) kernel.EpochEnd(epoch);
         epochEnd.SchedulersPending = false;
     }
 

@@ -36,6 +36,9 @@ public sealed class GradientAccumulationScheduler : Callback
     /// <inheritdoc />
     public override void OnFitStart(TrainerView trainer, ITrainingModule module)
     {
+        // gradient_accumulation_scheduler.py on_train_start: a manual module accumulates by itself.
+        if (module is LightningModule { AutomaticOptimization: false })
+            throw new InvalidOperationException($"A GradientAccumulationScheduler is not supported for manual optimization ({module.GetType().Name}.AutomaticOptimization is false); remove the callback or switch to automatic optimization.");
         if (trainer.AccumulateGradBatches != 1)
             throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
                 $"TrainerOptions.AccumulateGradBatches is {trainer.AccumulateGradBatches} and a GradientAccumulationScheduler is set; remove one of them (Lightning refuses both)."));

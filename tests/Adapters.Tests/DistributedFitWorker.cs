@@ -22,9 +22,14 @@ public static class DistributedFitWorker
     /// <summary>The test assembly's entry point (xunit does not use it).</summary>
     public static int Main(string[] args)
     {
+        if (args is ["manual", _])
+        {
+            TorchRuntime.Initialize(new RuntimeOptions { Threads = 1 });
+            return ManualDdpWorker.Run();
+        }
         if (args.Length != 2)
         {
-            Console.Error.WriteLine("usage: dotnet Unified.Adapters.Tests.dll mlp|cnn OUTPUT_DIR");
+            Console.Error.WriteLine("usage: dotnet Unified.Adapters.Tests.dll mlp|cnn|manual OUTPUT_DIR");
             return 2;
         }
         string model = args[0], directory = args[1];

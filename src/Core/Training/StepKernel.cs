@@ -169,22 +169,63 @@ public sealed class StepKernel : IStateful, IDisposable
             optimizers.Optimizer.zero_grad();
         }
         bool stepping = ++pendingMicroBatches == accumulate || isLastInEpoch;
-        if (IsUsable(loss))
-        {
-            gradients?.BeforeBackward(stepping);
-            InPrecision(() =>
-            {
-                var normalised = accumulate == 1 ? loss : loss / accumulate;
-                BeforeBackward?.Invoke(normalised);
-                Precision.ScaleLoss(normalised).backward();
-                AfterBackward?.Invoke();
-                return loss;
-            });
-            Precision.AfterBackward();
-            windowHasGradients = true;
-        }
-        if (stepping) OptimizerStep();
+        if (IsUsable(loss)) Backward(accumulate == 1 ? loss : loss / accumulate, stepping);
+        if (stepping) OptimizerStep(options.GradientClipValue, options.GradientClipAlgorithm, stepSchedulers: true);
         return loss.detach().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Runs one training step under manual optimisation (Lightning's <c>_ManualOptimization.advance</c>): the precision
+    /// and the dispose scope of <see cref="Step"/>, but <paramref name="step"/> itself calls <see cref="ManualBackward"/>,
+    /// <see cref="ManualOptimizerStep"/> and zero grad. Returns the detached loss it returned, owned by the caller.
+    /// </summary>
+    public Tensor ManualStep(Func<Tensor> step)
+    {
+        Precision.Activate();
+        using var scope = NewDisposeScope();
+        return InPrecision(step).detach().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Backward of <paramref name="loss"/> as the automatic path does it (finite-loss check, gradient-sync preparation,
+    /// the backward hooks, precision loss scaling and mixed-precision gradient transfer), for manual optimisation
+    /// (Lightning's <c>manual_backward</c>). Call it inside <see cref="ManualStep"/>.
+    /// </summary>
+    /// <exception cref="NonFiniteLossException">The loss is NaN or infinite and <see cref="StepOptions.SkipNonFiniteLoss"/> is off.</exception>
+    public void ManualBackward(Tensor loss)
+    {
+        if (loss.numel() != 1)
+            throw new InvalidOperationException($"ManualBackward got a tensor of shape [{string.Join(", ", loss.shape)}]; pass the scalar loss.");
+        // Whether a step follows is the module's choice, so communication is not overlapped with this backward: the
+        // step averages the window's accumulated gradients at once (the same mean as Lightning's sync per backward).
+        if (IsUsable(loss)) Backward(loss, stepping: false);
+    }
+
+    /// <summary>
+    /// An optimiser step as the automatic path takes it (gradient sync, unscale and inf check, clipping with
+    /// <paramref name="clipValue"/> when given, optimiser step, <see cref="GlobalStep"/> + 1), for manual optimisation;
+    /// schedulers are left to the module, as Lightning does (training_epoch_loop.py <c>_update_learning_rates</c>).
+    /// Returns whether the optimiser stepped (false: skipped, e.g. a non-finite gradient under 16-mixed).
+    /// </summary>
+    public bool ManualOptimizerStep(double? clipValue = null, GradientClipAlgorithm algorithm = GradientClipAlgorithm.Norm)
+    {
+        long skipped = SkippedSteps;
+        OptimizerStep(clipValue, algorithm, stepSchedulers: false);
+        return SkippedSteps == skipped;
+    }
+
+    void Backward(Tensor normalised, bool stepping)
+    {
+        gradients?.BeforeBackward(stepping);
+        InPrecision(() =>
+        {
+            BeforeBackward?.Invoke(normalised);
+            Precision.ScaleLoss(normalised).backward();
+            AfterBackward?.Invoke();
+            return normalised;
+        });
+        Precision.AfterBackward();
+        windowHasGradients = true;
     }
 
     /// <summary>
@@ -255,7 +296,7 @@ public sealed class StepKernel : IStateful, IDisposable
         throw new NonFiniteLossException(loss.to_type(ScalarType.Float64).item<double>(), GlobalStep, pendingMicroBatches);
     }
 
-    void OptimizerStep()
+    void OptimizerStep(double? clipValue, GradientClipAlgorithm algorithm, bool stepSchedulers)
     {
         bool stepped = false, hasGradients = windowHasGradients;
         if (gradients is not null)
@@ -270,7 +311,7 @@ public sealed class StepKernel : IStateful, IDisposable
             if (stepped)
             {
                 BeforeOptimizerStep?.Invoke(GlobalStep + 1);
-                Clip();
+                Clip(clipValue, algorithm);
                 if (Fused is not null) Fused.Step();
                 else optimizers.Optimizer.step();
             }
@@ -279,15 +320,15 @@ public sealed class StepKernel : IStateful, IDisposable
         GlobalStep++;
         if (!stepped) SkippedSteps++;
         // A skipped step must not advance the schedule (Lightning's AMP path does; that is a known bug).
-        else if (optimizers is { Scheduler: { } scheduler, Interval: SchedulerInterval.Step, ReducesOnPlateau: false } && GlobalStep % optimizers.Frequency == 0)
+        else if (stepSchedulers && optimizers is { Scheduler: { } scheduler, Interval: SchedulerInterval.Step, ReducesOnPlateau: false } && GlobalStep % optimizers.Frequency == 0)
             scheduler.step();
         (pendingMicroBatches, windowHasGradients) = (0, false);
     }
 
-    void Clip()
+    void Clip(double? clipValue, GradientClipAlgorithm algorithm)
     {
-        if (options.GradientClipValue is not double clip) return;
-        if (options.GradientClipAlgorithm == GradientClipAlgorithm.Norm) nn.utils.clip_grad_norm_(Parameters, clip);
+        if (clipValue is not double clip) return;
+        if (algorithm == GradientClipAlgorithm.Norm) nn.utils.clip_grad_norm_(Parameters, clip);
         else nn.utils.clip_grad_value_(Parameters, clip);
     }
 
