@@ -148,9 +148,14 @@ public sealed class SupervisedFit
     }
 
     // An epoch that does not validate reports no validation metrics, as Lightning's epoch results (check_val_every_n_epoch > 1).
+    // Rebuilt rather than removed from, so that the loggers see the keys in the same order every epoch (the trainer's, then the evaluator's).
     void ForgetValidation(Engine e)
     {
-        foreach (string name in validationNames) e.State.Metrics.Remove(name);
+        var metrics = e.State.Metrics;
+        if (!validationNames.Any(metrics.ContainsKey)) return;
+        var kept = metrics.Where(kv => !validationNames.Contains(kv.Key)).ToList();
+        metrics.Clear();
+        foreach (var (name, value) in kept) metrics[name] = value;
     }
 
     void EpochEnd(Engine e)

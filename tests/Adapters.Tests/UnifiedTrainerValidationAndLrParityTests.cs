@@ -36,9 +36,16 @@ public sealed class UnifiedTrainerValidationAndLrParityTests : IDisposable
     [Fact]
     public void CheckValEveryNEpoch2_ValidatesBothFrontEndsInTheSameEpochs_WithTheSameWeights()
     {
-        UnifiedTrainerOptions Options() => new() { MaxEpochs = 4, Seed = 42, Accelerator = "cpu", CheckValEveryNEpoch = 2 };
-        var lightning = Fit("lightning", Options());
-        var ignite = Fit("ignite", Options());
+        CsvLogger? csv = null;
+        UnifiedTrainerOptions Options(string name)
+        {
+            var options = new UnifiedTrainerOptions { MaxEpochs = 4, Seed = 42, Accelerator = "cpu", CheckValEveryNEpoch = 2 };
+            options.Loggers.Add(csv = new CsvLogger(new CsvLoggerOptions { SaveDir = temp.Path, Name = name }));
+            return options;
+        }
+        var lightning = Fit("lightning", Options("val-l"));
+        string lightningCsv = File.ReadAllText(csv!.MetricsFile);
+        var ignite = Fit("ignite", Options("val-i"));
 
         static int[] Validated(FitResult result) => result.History.Where(h => h.Metrics.ContainsKey("val_loss")).Select(h => h.Epoch).ToArray();
         Assert.Equal(4, lightning.Result.History.Count);
@@ -46,6 +53,8 @@ public sealed class UnifiedTrainerValidationAndLrParityTests : IDisposable
         Assert.Equal([1, 3], Validated(ignite.Result));
         foreach (int epoch in new[] { 1, 3 })
             Assert.Equal(lightning.Result.History[epoch].Metrics["val_loss"], ignite.Result.History[epoch].Metrics["val_loss"], 6);
+        // The loggers see the same rows: val_* only in the epochs that validated.
+        Assert.Equal(lightningCsv, File.ReadAllText(csv.MetricsFile));
         Assert.Equal(lightning.Sha256, ignite.Sha256);
     }
 
