@@ -63,6 +63,8 @@ public sealed partial class UnifiedTrainer
             MaxSteps = options.MaxSteps,
             Validate = options.Validate,
             NumSanityValSteps = options.NumSanityValSteps,
+            CheckValEveryNEpoch = options.CheckValEveryNEpoch,
+            LearningRateMonitor = options.LearningRateMonitor,
             Checkpoints = options.Checkpoints,
             EarlyStopping = options.EarlyStopping,
             MaxTime = options.MaxTime,

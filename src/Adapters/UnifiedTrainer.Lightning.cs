@@ -37,6 +37,7 @@ public sealed partial class UnifiedTrainer
             LimitValBatches = options.Validate ? null : 0,
             EnableCheckpointing = false, // checkpoints come from options.Checkpoints
             NumSanityValSteps = options.NumSanityValSteps,
+            CheckValEveryNEpoch = options.CheckValEveryNEpoch,
             MaxSteps = options.MaxSteps,
             LogEveryNSteps = options.LogEveryNSteps,
             Histograms = options.Histograms,
@@ -57,6 +58,8 @@ public sealed partial class UnifiedTrainer
         if (options.EarlyStopping is { } stopping)
             callbacks.Add(new Lightning.EarlyStopping(new EarlyStoppingOptions { Monitor = stopping.Monitor, Mode = stopping.Mode, Patience = stopping.Patience, MinDelta = stopping.MinDelta }));
         if (options.MaxTime is { } maxTime) callbacks.Add(new Lightning.Timer(maxTime));
+        if (options.LearningRateMonitor is { } monitor)
+            callbacks.Add(new LearningRateMonitor(monitor.LoggingInterval, monitor.LogMomentum, monitor.LogWeightDecay));
         foreach (var callback in options.Callbacks) callbacks.Add(callback);
         // The Trainer runs checkpoint callbacks last, so that an epoch is reported before its checkpoint is written.
         if (options.Checkpoints is { DirPath: { } dir } policy)

@@ -84,6 +84,13 @@ public sealed class UnifiedTrainerOptions
     /// <summary>Whether to validate after every epoch (default true).</summary>
     public bool Validate { get; set; } = true;
 
+    /// <summary>Validate after every n-th epoch (default 1): Lightning's <c>check_val_every_n_epoch</c>, Ignite's evaluator on <c>EPOCH_COMPLETED(every=n)</c>.</summary>
+    public int CheckValEveryNEpoch { get; set; } = 1;
+
+    /// <summary>Log the optimisers' learning rates to <see cref="Loggers"/> as <c>lr-Adam</c> …: Lightning's <c>LearningRateMonitor</c> callback, Ignite's <c>OptimizerParamsHandler</c>; null for none.</summary>
+    /// <example><code>options.LearningRateMonitor = new LearningRateMonitorPolicy { LoggingInterval = SchedulerInterval.Step };</code></example>
+    public LearningRateMonitorPolicy? LearningRateMonitor { get; set; }
+
     /// <summary>Called after every training step with its report (the loss stays on the device until read).</summary>
     public Action<StepReport>? OnStep { get; set; }
 
@@ -126,6 +133,10 @@ public sealed class UnifiedTrainerOptions
         Checkpoints.Validate();
         EarlyStopping?.Validate();
         if (MaxTime is { } time && time <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MaxTime), MaxTime, "MaxTime must be positive (or null for no limit).");
+        if (CheckValEveryNEpoch < 1) throw new ArgumentOutOfRangeException(nameof(CheckValEveryNEpoch), CheckValEveryNEpoch, "CheckValEveryNEpoch must be a positive integer (1 validates after every epoch).");
+        LearningRateMonitor?.Validate();
+        if (LearningRateMonitor is not null && Loggers.Count == 0)
+            throw new ArgumentException("LearningRateMonitor needs a logger to write to; add one to Loggers (e.g. a CsvLogger) or set LearningRateMonitor to null.", nameof(LearningRateMonitor));
         if (NumSanityValSteps < -1) throw new ArgumentOutOfRangeException(nameof(NumSanityValSteps), NumSanityValSteps, "NumSanityValSteps must be -1 (all), 0 (none) or a positive count.");
         if (EarlyStopping is not null && !Validate && EarlyStopping.Monitor.StartsWith("val_", StringComparison.Ordinal))
             throw new ArgumentException($"EarlyStopping monitors '{EarlyStopping.Monitor}' but Validate is false; turn validation on or monitor a training metric.", nameof(EarlyStopping));

@@ -8,7 +8,7 @@ namespace Unified.Ignite;
 /// <summary>
 /// A whole supervised fit in Ignite's idiom: <see cref="Supervised.CreateTrainer(ITrainingModule, SupervisedTrainerOptions?)"/>
 /// and <see cref="Supervised.CreateEvaluator(ITrainingModule, string, IProcessGroup?)"/> with handlers attached for
-/// validation at every epoch's end, max steps, <see cref="Checkpoint"/>s (a rolling <c>last.ckpt</c> and the best k),
+/// validation at every (n-th) epoch's end, max steps, learning-rate logging, <see cref="Checkpoint"/>s (a rolling <c>last.ckpt</c> and the best k),
 /// <see cref="EarlyStopping"/> and <see cref="TimeLimit"/>, and resume. Attach your own handlers to <see cref="Trainer"/>,
 /// <see cref="Evaluator"/>, <see cref="TrainStarted"/> and <see cref="EpochValidated"/> before <see cref="Run"/>.
 /// </summary>
@@ -23,6 +23,7 @@ public sealed class SupervisedFit
     readonly SupervisedFitOptions options;
     readonly IProcessGroup? group;
     readonly List<EpochResult> history = [];
+    readonly HashSet<string> validationNames = new(StringComparer.Ordinal);
     bool started;
     CancellationToken validationToken;
 
@@ -51,8 +52,14 @@ public sealed class SupervisedFit
         if (this.options.Validate && Data.Validation is not null)
             Evaluator = Supervised.CreateEvaluator(module, this.options.Trainer.Accelerator, group);
         Trainer.RegisterEvents(TrainStarted, EpochValidated);
+        // Ignite's idiom for a validation interval: the evaluator runs on EPOCH_COMPLETED(every=n), before the epoch's end is reported.
+        Trainer.On(Events.EpochCompleted, ForgetValidation);
+        Trainer.On(Events.EpochCompleted.Every(this.options.CheckValEveryNEpoch), RunValidation);
         Trainer.On(Events.EpochCompleted, EpochEnd);
         if (this.options.MaxSteps is long maxSteps) StopAt(maxSteps);
+        // Attached here, before the user's handlers, as Lightning runs its callbacks' batch hooks before the module's.
+        if (this.options.LearningRateMonitor is { } monitor)
+            new OptimizerParamsHandler(Kernel, group is { Rank: not 0 } ? [] : [.. this.options.Trainer.Loggers], monitor, this.options.Trainer.LogEveryNSteps).Attach(Trainer);
     }
 
     /// <summary>The trainer engine.</summary>
@@ -130,22 +137,43 @@ public sealed class SupervisedFit
         Trainer.On(Events.EpochCompleted, e => { if (Kernel.GlobalStep >= maxSteps) e.Terminate(); });
     }
 
+    void RunValidation(Engine e)
+    {
+        if (Evaluator is null || Data.Validation is not { } validation) return;
+        foreach (var (name, value) in Evaluator.Run(validation, cancellationToken: validationToken).ScalarMetrics())
+        {
+            e.State.Metrics[name] = value;
+            validationNames.Add(name);
+        }
+    }
+
+    // An epoch that does not validate reports no validation metrics, as Lightning's epoch results (check_val_every_n_epoch > 1).
+    // Rebuilt rather than removed from, so that the loggers see the keys in the same order every epoch (the trainer's, then the evaluator's).
+    void ForgetValidation(Engine e)
+    {
+        var metrics = e.State.Metrics;
+        if (!validationNames.Any(metrics.ContainsKey)) return;
+        var kept = metrics.Where(kv => !validationNames.Contains(kv.Key)).ToList();
+        metrics.Clear();
+        foreach (var (name, value) in kept) metrics[name] = value;
+    }
+
     void EpochEnd(Engine e)
     {
-        var metrics = e.State.ScalarMetrics();
-        if (Evaluator is not null && Data.Validation is { } validation)
-        {
-            foreach (var (name, value) in Evaluator.Run(validation, cancellationToken: validationToken).ScalarMetrics())
-                e.State.Metrics[name] = metrics[name] = value;
-        }
-        history.Add(new EpochResult(e.State.Epoch - 1, Kernel.GlobalStep, metrics));
+        history.Add(new EpochResult(e.State.Epoch - 1, Kernel.GlobalStep, e.State.ScalarMetrics()));
         e.FireEvent(EpochValidated);
     }
 
     // After the user's handlers: Lightning runs monitoring callbacks after the module's on_train_epoch_end.
     void AttachMonitors()
     {
-        Trainer.On(Events.Terminate, e => { if (MidEpoch(e)) EpochEnd(e); });
+        Trainer.On(Events.Terminate, e =>
+        {
+            if (!MidEpoch(e)) return;
+            ForgetValidation(e);
+            if (e.State.Epoch % options.CheckValEveryNEpoch == 0) RunValidation(e);
+            EpochEnd(e);
+        });
         if (options.EarlyStopping is { } stopping)
         {
             EarlyStopping = new EarlyStopping(stopping.Patience, Score(stopping.Monitor, stopping.Mode), Trainer, stopping.MinDelta);

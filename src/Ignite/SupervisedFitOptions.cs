@@ -5,7 +5,7 @@ namespace Unified.Ignite;
 
 /// <summary>
 /// What a <see cref="SupervisedFit"/> attaches to its trainer and evaluator: the run's limits, validation, checkpoints,
-/// early stopping and a time limit, each realised by Ignite's own handlers.
+/// early stopping, learning-rate logging and a time limit, each realised by Ignite's own handlers.
 /// </summary>
 public sealed class SupervisedFitOptions
 {
@@ -21,6 +21,9 @@ public sealed class SupervisedFitOptions
     /// <summary>Run the evaluator over the validation split after every epoch (default true).</summary>
     public bool Validate { get; set; } = true;
 
+    /// <summary>Run the evaluator after every n-th epoch (default 1), attached on <c>EPOCH_COMPLETED(every=n)</c>; Lightning's <c>check_val_every_n_epoch</c>.</summary>
+    public int CheckValEveryNEpoch { get; set; } = 1;
+
     /// <summary>Validation batches run once before training (not on resume), so that a broken validation step fails early; 0 (default) for none.</summary>
     public int NumSanityValSteps { get; set; }
 
@@ -33,6 +36,9 @@ public sealed class SupervisedFitOptions
     /// <summary>Terminate after this much wall time (Ignite's <see cref="TimeLimit"/>), leaving a resumable checkpoint; null for none.</summary>
     public TimeSpan? MaxTime { get; set; }
 
+    /// <summary>Log the optimiser's learning rates to <see cref="SupervisedTrainerOptions.Loggers"/> (<see cref="OptimizerParamsHandler"/>); null for none.</summary>
+    public LearningRateMonitorPolicy? LearningRateMonitor { get; set; }
+
     /// <summary>A checkpoint to continue from (written by a <see cref="SupervisedFit"/>); null starts fresh.</summary>
     public string? ResumeFrom { get; set; }
 
@@ -43,7 +49,11 @@ public sealed class SupervisedFitOptions
         if (MaxSteps is < 1) throw new ArgumentOutOfRangeException(nameof(MaxSteps), MaxSteps, "MaxSteps must be a positive integer (or null for no limit).");
         if (NumSanityValSteps < -1) throw new ArgumentOutOfRangeException(nameof(NumSanityValSteps), NumSanityValSteps, "NumSanityValSteps must be -1 (all), 0 (none) or a positive count.");
         if (MaxTime is { } time && time <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MaxTime), MaxTime, "MaxTime must be positive (or null for no limit).");
+        if (CheckValEveryNEpoch < 1) throw new ArgumentOutOfRangeException(nameof(CheckValEveryNEpoch), CheckValEveryNEpoch, "CheckValEveryNEpoch must be a positive integer (1 validates after every epoch).");
         Checkpoints.Validate();
         EarlyStopping?.Validate();
+        LearningRateMonitor?.Validate();
+        if (LearningRateMonitor is not null && Trainer.Loggers.Count == 0)
+            throw new ArgumentException("LearningRateMonitor needs a logger to write to; add one to Trainer.Loggers (e.g. a CsvLogger) or set LearningRateMonitor to null.", nameof(LearningRateMonitor));
     }
 }
