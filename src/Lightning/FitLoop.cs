@@ -65,6 +65,8 @@ internal sealed class FitLoop : IDisposable
             .Add(EpochEndProgress.PartName, epochEnd, optional: true);
         foreach (var callback in hooks.Callbacks)
             if (callback is IStateful stateful) state.Add(TrainingState.PartName("callback", callback.StateKey), stateful, optional: true);
+        // The data module's state after the callbacks' (Lightning's checkpoint_connector dump_checkpoint).
+        if (data is LightningDataModule dataModule) state.Add(LightningDataModule.PartName, dataModule, optional: true);
         state.Add(CheckpointHooks.PartName, new CheckpointHooks(hooks, view), optional: true);
         view.WeightsWriter = WriteWeights;
     }

@@ -20,8 +20,9 @@ public sealed partial class Trainer
     public IReadOnlyDictionary<string, double> Validate(ITrainingModule module, IDataModule data, string? ckptPath = null)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var loader = data.Validation ?? throw new InvalidOperationException("Validate needs a validation split: the data module's Validation is null (e.g. DigitsDataOptions.ValidationFraction is 0).");
-        return Evaluate(TrainerStage.Validate, EvaluationLoop.Phase.Validation, module, loader, options.ValBatches(loader.Count), ckptPath).Metrics;
+        return Evaluate(TrainerStage.Validate, EvaluationLoop.Phase.Validation, module, data, ckptPath, d => d.Validation
+            ?? throw new InvalidOperationException("Validate needs a validation split: the data module's Validation is null (e.g. DigitsDataOptions.ValidationFraction is 0)."),
+            options.ValBatches).Metrics;
     }
 
     /// <summary>
@@ -33,10 +34,10 @@ public sealed partial class Trainer
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(data);
-        var loader = data.Test ?? throw new InvalidOperationException("Test needs a test split: the data module's Test is null (for the digits set DigitsDataOptions.TestFraction, e.g. 0.1).");
         if (module.GetType().GetMethod(nameof(LightningModule.TestStep))!.DeclaringType == typeof(LightningModule))
             throw new InvalidOperationException($"{module.GetType().Name} does not override TestStep; override it to log what a test measures.");
-        return Evaluate(TrainerStage.Test, EvaluationLoop.Phase.Test, module, loader, options.TestBatches(loader.Count), ckptPath).Metrics;
+        if (data is not LightningDataModule && data.Test is null) throw NoTestSplit();
+        return Evaluate(TrainerStage.Test, EvaluationLoop.Phase.Test, module, data, ckptPath, d => d.Test ?? throw NoTestSplit(), options.TestBatches).Metrics;
     }
 
     /// <summary>
@@ -48,12 +49,12 @@ public sealed partial class Trainer
     public IReadOnlyList<Tensor> Predict(LightningModule module, IDataModule data, string? ckptPath = null)
     {
         ArgumentNullException.ThrowIfNull(data);
-        var loader = data.Predict ?? data.Test ?? throw new InvalidOperationException("Predict needs batches: the data module's Predict and Test are both null.");
-        return Evaluate(TrainerStage.Predict, EvaluationLoop.Phase.Predict, module, loader, options.PredictBatches(loader.Count), ckptPath).Predictions;
+        return Evaluate(TrainerStage.Predict, EvaluationLoop.Phase.Predict, module, data, ckptPath, d => d.Predict ?? d.Test
+            ?? throw new InvalidOperationException("Predict needs batches: the data module's Predict and Test are both null."), options.PredictBatches).Predictions;
     }
 
     (IReadOnlyDictionary<string, double> Metrics, List<Tensor> Predictions) Evaluate(TrainerStage stage, EvaluationLoop.Phase phase,
-        ITrainingModule module, IBatchLoader loader, int limit, string? ckptPath)
+        ITrainingModule module, IDataModule data, string? ckptPath, Func<IDataModule, IBatchLoader> loaderOf, Func<int, int> limitOf)
     {
         ArgumentNullException.ThrowIfNull(module);
         using var guard = Enter(stage.ToString());
@@ -61,14 +62,17 @@ public sealed partial class Trainer
         if (ResolveCheckpoint(ckptPath) is { } path) ModelWeights.Load(module.Network, path);
         var device = Accelerator.Resolve(options.Accelerator).Device;
         module.Network.to(device);
-        var hooks = Begin(stage, module, isGlobalZero: true);
+        var hooks = Begin(stage, module, data, isGlobalZero: true);
         try
         {
+            // After the data module's Setup (Lightning reads the loaders once the stage is set up).
+            var loader = loaderOf(data);
+            int limit = limitOf(loader.Count);
             module.Logged.Reset();
             var predictions = new EvaluationLoop(hooks, view!, device).Run(phase, loader, limit, phase == EvaluationLoop.Phase.Predict ? null : () => module.Logged.ComputeEpoch(null));
             var metrics = phase == EvaluationLoop.Phase.Predict ? view!.CallbackMetrics : module.Logged.ComputeEpoch(null).Callback;
             module.Logged.Reset();
-            End(hooks, stage);
+            End(hooks, data, stage);
             return (metrics, predictions);
         }
         catch (Exception e)
@@ -77,6 +81,9 @@ public sealed partial class Trainer
             throw;
         }
     }
+
+    static InvalidOperationException NoTestSplit() =>
+        new("Test needs a test split: the data module's Test is null (for the digits set DigitsDataOptions.TestFraction, e.g. 0.1).");
 
     string? ResolveCheckpoint(string? ckptPath)
     {

@@ -115,7 +115,7 @@ public sealed partial class Trainer
         using var anomaly = options.DetectAnomaly ? autograd.set_detect_anomaly(true) : null;
         if (strategy is not null) device = strategy.DeviceFor(device);
         history.Clear();
-        var hooks = Begin(TrainerStage.Fit, module, IsGlobalZero);
+        var hooks = Begin(TrainerStage.Fit, module, data, IsGlobalZero);
         try
         {
             using var loop = new FitLoop(options, module, data, strategy, device, hooks, view!, history, cancellationToken);
@@ -128,7 +128,7 @@ public sealed partial class Trainer
             {
                 (GlobalStep, CommunicationSeconds) = (loop.GlobalStep, loop.CommunicationSeconds);
             }
-            End(hooks, TrainerStage.Fit);
+            End(hooks, data, TrainerStage.Fit);
         }
         catch (Exception e)
         {
@@ -137,9 +137,12 @@ public sealed partial class Trainer
         }
     }
 
-    // Lightning's entry-point preamble (trainer.py _run): configure_callbacks, prepare_data, setup, configure_model.
-    HookRunner Begin(TrainerStage stage, ITrainingModule module, bool isGlobalZero)
+    // Lightning's entry-point preamble (trainer.py _run): configure_callbacks, prepare_data (the data module's, then the
+    // module's: connectors/data_connector.py prepare_data), setup (data module, callbacks, module: call.py
+    // _call_setup_hook), configure_model.
+    HookRunner Begin(TrainerStage stage, ITrainingModule module, IDataModule data, bool isGlobalZero)
     {
+        var dataModule = data as LightningDataModule;
         var lightning = module as LightningModule;
         view = new TrainerView(stage, new TrainerProgress(0, options.EffectiveMaxEpochs, 0, 0, 0, isGlobalZero),
             isGlobalZero && options.FastDevRun is null ? [.. options.Loggers] : [], options.EffectiveMaxSteps)
@@ -148,7 +151,9 @@ public sealed partial class Trainer
         if (lightning is not null) lightning.Trainer = view;
         try
         {
+            dataModule?.PrepareData();
             lightning?.PrepareData();
+            dataModule?.Setup(stage);
             hooks.Run(nameof(Callback.Setup), c => c.Setup(view, module, stage), m => m.Setup(stage));
             lightning?.ConfigureModel();
         }
@@ -160,8 +165,10 @@ public sealed partial class Trainer
         return hooks;
     }
 
-    void End(HookRunner hooks, TrainerStage stage)
+    // Teardown: the data module's, then the callbacks' and the module's (call.py _call_teardown_hook).
+    void End(HookRunner hooks, IDataModule data, TrainerStage stage)
     {
+        (data as LightningDataModule)?.Teardown(stage);
         hooks.Run(nameof(Callback.Teardown), c => c.Teardown(view!, hooks.Module, stage), m => m.Teardown(stage));
         if (hooks.Lightning is { } lightning) lightning.Trainer = null;
     }
