@@ -33,8 +33,8 @@ static class EpochTimer
                 break;
             case "lightning":
                 // A LightningModule: the trainer dispatches its full hook set (none overridden) and Lightning's Log.
-                // It shares the seeded network, which `module` disposes.
-                var lightning = new BenchLightningModule(network);
+                // It shares the seeded network and the optimiser, which `module` and this method dispose.
+                var lightning = new BenchLightningModule(network, optimizer, lossFunction ?? ((output, target) => nn.functional.cross_entropy(output, target)));
                 var trainer = new Trainer(BenchTrainerOptions());
                 clock.Start();
                 trainer.Fit(lightning, new TrainOnly(train));
