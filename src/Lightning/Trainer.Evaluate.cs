@@ -34,9 +34,10 @@ public sealed partial class Trainer
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(data);
+        // A LightningDataModule builds its splits in Setup; any other data module has them now.
+        if (data is not LightningDataModule && data.Test is null) throw NoTestSplit();
         if (module.GetType().GetMethod(nameof(LightningModule.TestStep))!.DeclaringType == typeof(LightningModule))
             throw new InvalidOperationException($"{module.GetType().Name} does not override TestStep; override it to log what a test measures.");
-        if (data is not LightningDataModule && data.Test is null) throw NoTestSplit();
         return Evaluate(TrainerStage.Test, EvaluationLoop.Phase.Test, module, data, ckptPath, d => d.Test ?? throw NoTestSplit(), options.TestBatches).Metrics;
     }
 
