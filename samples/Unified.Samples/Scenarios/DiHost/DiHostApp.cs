@@ -57,11 +57,8 @@ public static class DiHostApp
             hashes[name] = WeightsHash.Sha256(module.Network);
             Console.WriteLine($"{name,-9}: {result.Steps} steps, val_accuracy {result.FinalMetrics["val_accuracy"]:F4}, weights {hashes[name][..16]}");
         }
-        if (hashes["lightning"] != hashes["ignite"])
-        {
-            Console.Error.WriteLine("error: lightning and ignite ended with different weights.");
-            return 1;
-        }
+        // tests/Hosting.Tests and tests/Adapters.Tests assert the bitwise parity; the sample shows it.
+        Console.WriteLine(hashes["lightning"] == hashes["ignite"] ? "both front-ends ended with the same weights" : "warning: the front-ends ended with different weights");
 
         // 2. The hosted job: the host runs until the stop plan calls IHostApplicationLifetime.StopApplication.
         var status = host.Services.GetRequiredService<ITrainingJobStatus>();
