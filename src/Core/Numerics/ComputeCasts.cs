@@ -24,6 +24,13 @@ sealed class ComputeCasts : IDisposable
         }
     }
 
+    /// <summary>Casts the floating output of <paramref name="module"/> to <paramref name="output"/>.</summary>
+    public void AddOutput(nn.Module<Tensor, Tensor> module, ScalarType output)
+    {
+        var post = module.register_forward_hook((_, _, y) => Cast(y, output));
+        removers.Add(post.remove);
+    }
+
     static Tensor Cast(Tensor x, ScalarType type) => x.is_floating_point() && x.dtype != type ? x.to_type(type) : x;
 
     /// <summary>Whether <paramref name="module"/> is a normalisation layer, which autocast runs in float32.</summary>

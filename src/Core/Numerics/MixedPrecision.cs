@@ -8,8 +8,9 @@ namespace Unified.Core.Numerics;
 /// <summary>
 /// <c>bf16-mixed</c> and <c>16-mixed</c>: the optimiser keeps and updates float32 master parameters; while training,
 /// the network runs on a low-precision compute copy of them (normalisation layers and modules that are not
-/// <c>Module&lt;Tensor, Tensor&gt;</c> stay float32, a documented fallback), layer outputs come back as float32 so the
-/// loss is computed in float32, and gradients are accumulated into the masters in float32. <c>16-mixed</c> adds
+/// <c>Module&lt;Tensor, Tensor&gt;</c> stay float32, a documented fallback), activations stay low-precision between
+/// layers as under autocast, the network's output comes back as float32 so the loss is computed in float32, and
+/// gradients are accumulated into the masters in float32. <c>16-mixed</c> adds
 /// dynamic loss scaling (<see cref="GradScaler"/>).
 /// </summary>
 public sealed class MixedPrecision : PrecisionPlugin
@@ -17,7 +18,8 @@ public sealed class MixedPrecision : PrecisionPlugin
     readonly GradScaler? scaler;
     readonly List<(ParameterSlot Slot, Parameter Master, Parameter? Compute)> copies = [];
     readonly ComputeCasts casts = new();
-    readonly List<nn.Module<Tensor, Tensor>> castModules = [];
+    readonly List<nn.Module<Tensor, Tensor>> castModules = [], fullModules = [];
+    nn.Module<Tensor, Tensor>? root;
     bool active;
 
     /// <summary>Creates the plugin <paramref name="name"/> computing in <paramref name="computeType"/>, scaling losses with <paramref name="scaler"/> if given.</summary>
@@ -32,13 +34,15 @@ public sealed class MixedPrecision : PrecisionPlugin
     /// <inheritdoc />
     public override void ConnectModule(nn.Module network)
     {
-        if (copies.Count > 0 || castModules.Count > 0) throw new InvalidOperationException($"The {Name} plugin is already connected to a network; create one plugin per network.");
+        if (copies.Count > 0 || castModules.Count > 0 || fullModules.Count > 0) throw new InvalidOperationException($"The {Name} plugin is already connected to a network; create one plugin per network.");
         foreach (var (module, name, parameter) in ComputeCasts.OwnedParameters(network))
         {
-            if (module is not nn.Module<Tensor, Tensor> layer || ComputeCasts.IsNormalization(module) || parameter.dtype != ScalarType.Float32) continue;
+            if (module is not nn.Module<Tensor, Tensor> layer || parameter.dtype != ScalarType.Float32) continue;
+            if (ComputeCasts.IsNormalization(module)) { if (!fullModules.Contains(layer)) fullModules.Add(layer); continue; }
             copies.Add((new ParameterSlot(module, name, parameter), parameter, null));
             if (!castModules.Contains(layer)) castModules.Add(layer);
         }
+        root = network as nn.Module<Tensor, Tensor>;
     }
 
     /// <inheritdoc />
@@ -58,7 +62,12 @@ public sealed class MixedPrecision : PrecisionPlugin
                 else compute.copy_(master);
                 slot.Set(compute);
             }
-        foreach (var module in castModules) casts.Add(module, ComputeType, ScalarType.Float32);
+        // As autocast does per op: layers with low-precision weights take low-precision input and hand their output on
+        // unchanged, so activations, pooling and the next layer's input stay low-precision (no cast back and forth
+        // between layers); normalisation layers run in float32, and the network's output is float32 for the loss.
+        foreach (var module in castModules) casts.Add(module, ComputeType, null);
+        foreach (var module in fullModules) casts.Add(module, ScalarType.Float32, null);
+        if (root is not null) casts.AddOutput(root, ScalarType.Float32);
         active = true;
     }
 
