@@ -29,6 +29,7 @@ public static class BenchCommand
         command.Subcommands.Add(WarmUpCommand(output));
         command.Subcommands.Add(WarmUpChild(output));
         command.Subcommands.Add(Overhead(output));
+        command.Subcommands.Add(StepOverheadCommand(output));
         command.Subcommands.Add(PrecisionCommand(output));
         command.Subcommands.Add(RawStep(output));
         command.Subcommands.Add(Ddp(output, error));
@@ -173,6 +174,28 @@ public static class BenchCommand
                 $"raw {report.RawSeconds:F3} s  lightning {report.LightningSeconds:F3} s (x{report.LightningRatio:F3})  ignite {report.IgniteSeconds:F3} s (x{report.IgniteRatio:F3})  per epoch of {report.StepsPerEpoch} steps, median of {r}"));
             if (report.StepMsMallocDefault is double before && report.StepMsMallocTuned is double after)
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"raw step: {before:F2} ms with glibc's default malloc, {after:F2} ms tuned (x{before / after:F2})"));
+            if (parsed.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(report, Json));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    static Command StepOverheadCommand(TextWriter output)
+    {
+        var rounds = new Option<int>("--rounds") { Description = "Interleaved rounds (raw, lightning, ignite) of 1,000 steps, at least 3.", DefaultValueFactory = _ => 11 };
+        var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
+        var command = new Command("step-overhead", "Microseconds each front-end adds per step of a Linear 10->1 (batch 8, SGD, MSE), one thread: the suite's step_overhead_us alone.")
+        {
+            rounds, json,
+        };
+        command.SetAction(parsed =>
+        {
+            int r = parsed.GetValue(rounds);
+            if (r < 3) throw new UsageException($"--rounds must be at least 3; got {r}.");
+            Core.Runtime.TorchRuntime.Initialize(new Core.Runtime.RuntimeOptions { Threads = 1 });
+            var report = SuiteBenchmark.TinyStepOverhead(r, batches: null);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"lightning {report.Lightning:F1} us  ignite {report.Ignite:F1} us per step (raw step {report.RawStepUs:F1} us, {report.Steps} steps, median of {r})"));
             if (parsed.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(report, Json));
             return ExitCodes.Success;
         });

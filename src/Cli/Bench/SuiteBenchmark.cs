@@ -28,7 +28,7 @@ public static class SuiteBenchmark
         progress.WriteLine(Line($"mlp: lightning x{mlp.LightningRatio:F3}  ignite x{mlp.IgniteRatio:F3}  (raw {mlp.RawSeconds:F3} s per {mlp.Steps} steps)"));
         var cnn = FrontEnds("cnn", options);
         progress.WriteLine(Line($"cnn: lightning x{cnn.LightningRatio:F3}  ignite x{cnn.IgniteRatio:F3}  (raw {cnn.RawSeconds:F3} s per {cnn.Steps} steps)"));
-        var overhead = TinyStepOverhead(options);
+        var overhead = TinyStepOverhead(options.Rounds * 2 + 1, options.Batches);
         progress.WriteLine(Line($"step overhead (Linear 10->1, batch 8, SGD): lightning {overhead.Lightning:F1} us  ignite {overhead.Ignite:F1} us  (raw step {overhead.RawStepUs:F1} us)"));
 
         var scratch = Directory.CreateTempSubdirectory("unified-bench-");
@@ -65,12 +65,12 @@ public static class SuiteBenchmark
         return new FrontEndRatios(median["lightning"] / raw, median["ignite"] / raw, raw, median["lightning"], median["ignite"], train.Count);
     }
 
-    static StepOverhead TinyStepOverhead(SuiteOptions options)
+    internal static StepOverhead TinyStepOverhead(int rounds, int? batches)
     {
         // 1,000 steps of 8 samples: the step's arithmetic is a few microseconds, so the rest is per-step overhead.
         var generator = new Generator(7);
         using var loader = new TensorDataLoader(randn([8000, 10], generator: generator), randn([8000, 1], generator: generator), 8, shuffle: true, seed: 42);
-        var train = Limit(loader, options);
+        var train = batches is int n ? (IBatchLoader)new FirstBatches(loader, n) : loader;
         Tensor Mse(Tensor output, Tensor target) => nn.functional.mse_loss(output, target);
         (TrainingModule, nn.Module<Tensor, Tensor>, optim.Optimizer) Create()
         {
@@ -78,7 +78,7 @@ public static class SuiteBenchmark
             var optimizer = optim.SGD(network.parameters(), 0.01);
             return (new SupervisedModule(network, Mse, optimizer), network, optimizer);
         }
-        var median = EpochTimer.Interleaved(options.Rounds * 2 + 1, 1, loop => EpochTimer.Time(loop, Create, train, Mse));
+        var median = EpochTimer.Interleaved(rounds, 1, loop => EpochTimer.Time(loop, Create, train, Mse));
         double perStep = 1e6 / train.Count;
         return new StepOverhead((median["lightning"] - median["raw"]) * perStep, (median["ignite"] - median["raw"]) * perStep, median["raw"] * perStep, train.Count);
     }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using Unified.Core.Distributed;
 using Unified.Core.Metrics;
 using Unified.Core.State;
@@ -18,6 +19,18 @@ public sealed class LoggedMetrics : IStateful, IDisposable
         public LogOptions Options { get; set; } = options;
         public Metric? Metric { get; } = metric;
         public Tensor? Epoch { get; set; }
+        // The value being recorded, as float64 (reused from call to call).
+        public Tensor? Scratch { get; set; }
+        // False for a sum restored from a checkpoint until it is moved to the logged values' device.
+        public bool EpochOnValueDevice { get; set; }
+
+        public void FreeTensors()
+        {
+            Epoch?.Dispose();
+            Step?.Dispose();
+            Scratch?.Dispose();
+            (Epoch, Step, Scratch) = (null, null, null);
+        }
         public long Count { get; set; }
         public Tensor? Step { get; set; }
     }
@@ -28,6 +41,8 @@ public sealed class LoggedMetrics : IStateful, IDisposable
 
     readonly Dictionary<string, Entry> entries = new(StringComparer.Ordinal);
     LoggedValues? epochValues;
+    Scalar? weight;
+    int weightOf;
 
     /// <summary>Names logged since the last <see cref="Reset"/>, in first-logged order.</summary>
     public IReadOnlyCollection<string> Names => entries.Keys;
@@ -53,27 +68,55 @@ public sealed class LoggedMetrics : IStateful, IDisposable
             throw new ArgumentException($"Logged value '{name}' has shape [{string.Join(", ", value.shape)}]; only scalars can be logged. Reduce it first (e.g. .mean()).", nameof(value));
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"Batch size of logged value '{name}' must be at least 1.");
         var entry = Get(name, options, metric: null);
-        using var scope = NewDisposeScope();
-        var scalar = value.detach().reshape().to_type(ScalarType.Float64);
+        // A few native calls per value into the entry's own float64 buffers (a dispose scope and new tensors per call
+        // cost more than this arithmetic); no_grad, as the value may be a loss that requires grad.
+        using var noGrad = no_grad();
+        using var zeroDim = value.dim() == 0 ? null : value.reshape();
+        var scratch = entry.Scratch ??= empty([], ScalarType.Float64, value.device).DetachFromDisposeScope();
+        scratch.copy_(zeroDim ?? value);
         if (options.OnStep)
         {
-            entry.Step?.Dispose();
-            entry.Step = scalar.clone().DetachFromDisposeScope();
+            (entry.Step ??= empty([], ScalarType.Float64, value.device).DetachFromDisposeScope()).copy_(scratch);
             HasStepValues = true;
         }
         if (!options.OnEpoch) return;
         epochValues = null;
-        if (entry.Epoch is { } sum && (sum.device_type != scalar.device_type || sum.device_index != scalar.device_index))
+        entry.Count += batchSize;
+        if (options.Reduce == Reduction.Mean) scratch.mul_(Weight(batchSize));
+        if (entry.Epoch is null) (entry.Epoch, entry.EpochOnValueDevice) = (scratch.clone().DetachFromDisposeScope(), true);
+        else
         {
-            // A sum restored from a checkpoint lives on the CPU until the first value from the training device arrives.
-            entry.Epoch = sum.to(scalar.device).DetachFromDisposeScope();
+            if (!entry.EpochOnValueDevice) MoveRestoredSum(entry, scratch.device);
+            if (options.Reduce is Reduction.Mean or Reduction.Sum) entry.Epoch.add_(scratch);
+            else
+            {
+                using var extreme = options.Reduce == Reduction.Max ? maximum(entry.Epoch, scratch) : minimum(entry.Epoch, scratch);
+                entry.Epoch.copy_(extreme);
+            }
+        }
+    }
+
+    // The batch size as a float64 scalar, kept while it stays the same (a new scalar per call costs a native allocation).
+    Scalar Weight(int batchSize)
+    {
+        if (weight is null || weightOf != batchSize)
+        {
+            weight?.Dispose();
+            (weight, weightOf) = (((double)batchSize).ToScalar(), batchSize);
+        }
+        return weight;
+    }
+
+    // A sum restored from a checkpoint lives on the CPU until the first value from the training device arrives.
+    static void MoveRestoredSum(Entry entry, Device device)
+    {
+        var sum = entry.Epoch!;
+        if (sum.device_type != device.type || sum.device_index != device.index)
+        {
+            entry.Epoch = sum.to(device).DetachFromDisposeScope();
             sum.Dispose();
         }
-        var weighted = options.Reduce == Reduction.Mean ? scalar.mul(batchSize) : scalar;
-        if (entry.Epoch is null) entry.Epoch = weighted.clone().DetachFromDisposeScope();
-        else if (options.Reduce is Reduction.Mean or Reduction.Sum) entry.Epoch.add_(weighted);
-        else entry.Epoch.copy_(options.Reduce == Reduction.Max ? maximum(entry.Epoch, weighted) : minimum(entry.Epoch, weighted));
-        entry.Count += batchSize;
+        entry.EpochOnValueDevice = true;
     }
 
     /// <summary>
@@ -100,7 +143,7 @@ public sealed class LoggedMetrics : IStateful, IDisposable
         if (entries.TryGetValue(name, out var entry))
         {
             // Where a value is shown may differ between calls (the progress bar once asked for, it stays); how it is reduced may not.
-            if (entry.Options with { ProgressBar = options.ProgressBar, Logger = options.Logger } != options || (entry.Metric is null) != (metric is null))
+            if (!SameReduction(entry.Options, options) || (entry.Metric is null) != (metric is null))
                 throw new ArgumentException($"'{name}' was logged twice this epoch with different options ({Describe(entry)} and {Describe(options, metric)}); "
                     + "log one name with the same options everywhere (e.g. train_acc and val_acc for training and validation).", nameof(options));
             if (options.ProgressBar && !entry.Options.ProgressBar) entry.Options = entry.Options with { ProgressBar = true };
@@ -108,6 +151,10 @@ public sealed class LoggedMetrics : IStateful, IDisposable
         }
         return entries[name] = new Entry(options, metric);
     }
+
+    // Every option but ProgressBar and Logger, compared without the allocation of a `with` copy.
+    static bool SameReduction(LogOptions a, LogOptions b) =>
+        ReferenceEquals(a, b) || (a.OnStep == b.OnStep && a.OnEpoch == b.OnEpoch && a.Reduce == b.Reduce && a.SyncDist == b.SyncDist);
 
     static string Describe(Entry entry) => Describe(entry.Options, entry.Metric);
 
@@ -227,7 +274,7 @@ public sealed class LoggedMetrics : IStateful, IDisposable
         foreach (var name in names)
         {
             if (!entries.Remove(name, out var entry)) continue;
-            (entry.Epoch, entry.Step) = (Dispose(entry.Epoch), Dispose(entry.Step));
+            entry.FreeTensors();
             entry.Metric?.Reset();
             epochValues = null;
         }
@@ -238,8 +285,7 @@ public sealed class LoggedMetrics : IStateful, IDisposable
     {
         foreach (var entry in entries.Values)
         {
-            entry.Epoch?.Dispose();
-            entry.Step?.Dispose();
+            entry.FreeTensors();
             entry.Metric?.Reset();
         }
         entries.Clear();
@@ -267,7 +313,7 @@ public sealed class LoggedMetrics : IStateful, IDisposable
     /// <inheritdoc />
     public void LoadStateDict(StateDict state)
     {
-        foreach (var entry in entries.Values) (entry.Epoch, entry.Step) = (Dispose(entry.Epoch), Dispose(entry.Step));
+        foreach (var entry in entries.Values) entry.FreeTensors();
         foreach (var name in entries.Where(e => e.Value.Metric is null).Select(e => e.Key).ToList()) entries.Remove(name);
         (epochValues, HasStepValues) = (null, false);
         foreach (var (key, sum) in state.Tensors)
@@ -287,16 +333,12 @@ public sealed class LoggedMetrics : IStateful, IDisposable
         }
     }
 
-    static Tensor? Dispose(Tensor? tensor)
-    {
-        tensor?.Dispose();
-        return null;
-    }
-
     /// <summary>Frees the values; logged metrics belong to the module and are left as they are.</summary>
     public void Dispose()
     {
-        foreach (var entry in entries.Values) (entry.Epoch, entry.Step) = (Dispose(entry.Epoch), Dispose(entry.Step));
+        foreach (var entry in entries.Values) entry.FreeTensors();
         entries.Clear();
+        weight?.Dispose();
+        weight = null;
     }
 }
