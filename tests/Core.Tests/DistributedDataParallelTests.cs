@@ -27,6 +27,9 @@ public sealed class DistributedDataParallelTests
     public void StepKernel_OneRankSkippingANonFiniteLoss_StillStepsWithTheOthers_AndAllSkipTogether() => MultiRank.Pass("skip");
 
     [Fact]
+    public void LoggedValues_WithSyncDist_ReduceOverTwoRanks_AsOneProcessWithEveryBatch() => MultiRank.Pass("logsync");
+
+    [Fact]
     public void SyncBatchNorm_OverTwoRanks_NormalisesAsOneProcessWithTheWholeBatch() => MultiRank.Pass("syncbn");
 
     [Fact]

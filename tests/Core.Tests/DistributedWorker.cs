@@ -34,6 +34,7 @@ public static class DistributedWorker
             case "fail": Fail(group); break;
             case "stop": Stop(group); break;
             case "skip": SkipNonFinite(group); break;
+            case "logsync": LogSync(group); break;
             default: throw new ArgumentException($"Unknown scenario '{args[0]}'.");
         }
         Console.WriteLine($"PASS {string.Join(' ', args)} rank {group.Rank}");
@@ -348,6 +349,43 @@ public static class DistributedWorker
         RequireIdenticalOnAllRanks(group, network);
         using var weights = cat(network.parameters().Select(p => p.flatten()).ToArray());
         Require(weights.isfinite().all().item<bool>(), "non-finite weights");
+    }
+
+    // Lightning's self.log(..., sync_dist=True) (result.py _ResultMetric.compute): a mean is the sums and the sample
+    // counts all-reduced, as one process that saw every rank's batches; max and min reduce with their own operation; a
+    // value logged without sync_dist stays each rank's own.
+    static void LogSync(IProcessGroup group)
+    {
+        int rank = group.Rank;
+        var logged = new LoggedMetrics();
+        var synced = new LogOptions { SyncDist = true };
+        // Rank 0 logs 1 (8 samples) and 3 (2 samples); rank 1 logs 10 (4 samples) and 0.5 (6 samples).
+        double[] values = rank == 0 ? [1, 3] : [10, 0.5];
+        int[] sizes = rank == 0 ? [8, 2] : [4, 6];
+        for (int i = 0; i < 2; i++)
+        {
+            using var value = tensor((float)values[i]);
+            logged.Add("loss", value, sizes[i], synced);
+            logged.Add("peak", value, sizes[i], synced with { Reduce = Reduction.Max });
+            logged.Add("low", value, sizes[i], synced with { Reduce = Reduction.Min });
+            logged.Add("own", value, sizes[i], new LogOptions());
+        }
+        var epoch = logged.Compute(group);
+        double mean = (1 * 8 + 3 * 2 + 10 * 4 + 0.5 * 6) / 20.0, own = rank == 0 ? (1 * 8 + 3 * 2) / 10.0 : (10 * 4 + 0.5 * 6) / 10.0;
+        Require(epoch["loss"] == mean, $"synced mean {epoch["loss"]}, expected {mean}");
+        Require(epoch["peak"] == 10 && epoch["low"] == 0.5, $"synced max {epoch["peak"]} and min {epoch["low"]}, expected 10 and 0.5");
+        Require(epoch["own"] == own, $"unsynced mean {epoch["own"]}, expected rank {rank}'s own {own}");
+        // A synced name logged on one rank only would leave the other waiting in a collective: both ranks refuse.
+        var uneven = new LoggedMetrics();
+        using (var one = tensor(1f)) uneven.Add(rank == 0 ? "a" : "b", one, 1, synced);
+        try
+        {
+            uneven.Compute(group);
+            throw new InvalidOperationException("different synced names on the ranks were not refused");
+        }
+        catch (InvalidOperationException e) when (e.Message.Contains("same names", StringComparison.Ordinal)) { }
+        logged.Dispose();
+        uneven.Dispose();
     }
 
     sealed class Module(IBatchLoader train, IBatchLoader? validation) : IDataModule
