@@ -1,5 +1,7 @@
 using System.Reflection;
+using Unified.Core.Data;
 using Unified.Core.State;
+using Unified.Core.Training;
 using Unified.Ignite;
 using Unified.Lightning;
 using static TorchSharp.torch;
@@ -19,6 +21,8 @@ internal sealed class LightningHooksOnIgnite(LightningModule module)
 {
     readonly Type type = module.GetType();
 
+    LightningModule Module => module;
+
     bool Overrides(string name) => type.GetMethods(BindingFlags.Public | BindingFlags.Instance)
         .Any(m => m.Name == name && m.DeclaringType != typeof(LightningModule) && m.GetBaseDefinition().DeclaringType == typeof(LightningModule));
 
@@ -27,20 +31,33 @@ internal sealed class LightningHooksOnIgnite(LightningModule module)
         if (Overrides(hook)) engine.On(evt, call);
     }
 
-    /// <summary>Lightning's entry-point preamble: configure_callbacks, prepare_data, setup, configure_model (before the optimisers are configured).</summary>
+    /// <summary>
+    /// Lightning's entry-point preamble (trainer.py _run): configure_callbacks, prepare_data (the data module's, then
+    /// the module's), setup (the data module's, then the module's), configure_model, before the optimisers are
+    /// configured. Returns the module's hook mapping, or null for a module that is not a <see cref="LightningModule"/>.
+    /// </summary>
     /// <exception cref="NotSupportedException">The module configures callbacks, which are the Lightning front-end's.</exception>
-    public void Begin(TrainerStage stage)
+    public static LightningHooksOnIgnite? Begin(ITrainingModule module, IDataModule data, TrainerStage stage)
     {
-        if (module.ConfigureCallbacks().Any())
-            throw new NotSupportedException($"{type.Name}.ConfigureCallbacks returns callbacks, which only the lightning front-end runs; " +
+        var hooks = module is LightningModule lightning ? new LightningHooksOnIgnite(lightning) : null;
+        if (hooks is not null && hooks.Module.ConfigureCallbacks().Any())
+            throw new NotSupportedException($"{hooks.type.Name}.ConfigureCallbacks returns callbacks, which only the lightning front-end runs; " +
                 "under ignite register handlers instead (UnifiedTrainerOptions.Handlers), or train with \"lightning\".");
-        module.PrepareData();
-        module.Setup(stage);
-        module.ConfigureModel();
+        var dataModule = data as LightningDataModule;
+        dataModule?.PrepareData();
+        hooks?.Module.PrepareData();
+        dataModule?.Setup(stage);
+        hooks?.Module.Setup(stage);
+        hooks?.Module.ConfigureModel();
+        return hooks;
     }
 
-    /// <summary>Lightning's teardown after an entry point that succeeded.</summary>
-    public void End(TrainerStage stage) => module.Teardown(stage);
+    /// <summary>Lightning's teardown after an entry point that succeeded: the data module's, then the module's (call.py _call_teardown_hook).</summary>
+    public static void End(LightningHooksOnIgnite? hooks, IDataModule data, TrainerStage stage)
+    {
+        (data as LightningDataModule)?.Teardown(stage);
+        hooks?.Module.Teardown(stage);
+    }
 
     public void Attach(SupervisedFit fit)
     {

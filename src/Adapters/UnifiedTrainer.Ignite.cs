@@ -22,9 +22,10 @@ public sealed partial class UnifiedTrainer
         using var strategy = DdpStrategy.Resolve(options.Strategy, options.Devices, options.NumNodes, options.Ddp);
         var group = strategy?.Group;
         if (options.Seed is long seed) Seed.Everything(seed);
-        var hooks = module is LightningModule lightning ? new LightningHooksOnIgnite(lightning) : null;
-        hooks?.Begin(TrainerStage.Fit);
+        var hooks = LightningHooksOnIgnite.Begin(module, data, TrainerStage.Fit);
         var fit = new SupervisedFit(module, data, IgniteOptions(options, group));
+        // The data module's state after the handlers' (Lightning's checkpoint_connector dump_checkpoint).
+        if (data is LightningDataModule dataModule) fit.ToSave.Add(LightningDataModule.PartName, dataModule, optional: true);
         int perEpoch = fit.Data.Train.Count;
         if (options.OnStep is { } onStep)
             fit.Trainer.On(Events.IterationCompleted, e => onStep(new StepReport(
@@ -33,7 +34,7 @@ public sealed partial class UnifiedTrainer
         hooks?.Attach(fit);
         foreach (var handler in options.Handlers) handler.Attach(fit.Trainer);
         fit.Run(cancellationToken);
-        hooks?.End(TrainerStage.Fit);
+        LightningHooksOnIgnite.End(hooks, data, TrainerStage.Fit);
         BestCheckpoint = fit.BestCheckpoints?.Kept.FirstOrDefault()?.Path;
         return (fit.History, fit.Kernel.GlobalStep, (group?.WorldSize ?? 1, group?.Rank ?? 0));
     }
@@ -72,47 +73,52 @@ public sealed partial class UnifiedTrainer
         };
     }
 
-    IReadOnlyDictionary<string, double> IgniteValidate(ITrainingModule module, IDataModule data, string? ckptPath)
-    {
-        var loader = data.Validation ?? throw new InvalidOperationException("Validate needs a validation split: the data module's Validation is null (e.g. DigitsDataOptions.ValidationFraction is 0).");
-        return Evaluate(module, TrainerStage.Validate, ckptPath, (evaluator, hooks) => hooks?.AttachValidation(evaluator),
-            () => Supervised.CreateEvaluator(module, options.Accelerator), loader).ScalarMetrics();
-    }
+    IReadOnlyDictionary<string, double> IgniteValidate(ITrainingModule module, IDataModule data, string? ckptPath) =>
+        Evaluate(module, data, TrainerStage.Validate, ckptPath, (evaluator, hooks) => hooks?.AttachValidation(evaluator),
+            () => Supervised.CreateEvaluator(module, options.Accelerator),
+            d => d.Validation ?? throw new InvalidOperationException("Validate needs a validation split: the data module's Validation is null (e.g. DigitsDataOptions.ValidationFraction is 0).")).ScalarMetrics();
 
     IReadOnlyDictionary<string, double> IgniteTest(LightningModule module, IDataModule data, string? ckptPath)
     {
-        var loader = data.Test ?? throw new InvalidOperationException("Test needs a test split: the data module's Test is null (for the digits set DigitsDataOptions.TestFraction, e.g. 0.1).");
+        // A LightningDataModule builds its splits in Setup (checked there); any other data module has them now.
+        if (data is not LightningDataModule && data.Test is null) throw NoTestSplit();
         if (module.GetType().GetMethod(nameof(LightningModule.TestStep))!.DeclaringType == typeof(LightningModule))
             throw new InvalidOperationException($"{module.GetType().Name} does not override TestStep; override it to log what a test measures.");
-        return Evaluate(module, TrainerStage.Test, ckptPath, (evaluator, hooks) => hooks!.AttachTest(evaluator),
-            () => Supervised.CreateEvaluator(module, (batch, i) => { module.TestStep(batch, i); return null; }, options.Accelerator), loader).ScalarMetrics();
+        return Evaluate(module, data, TrainerStage.Test, ckptPath, (evaluator, hooks) => hooks!.AttachTest(evaluator),
+            () => Supervised.CreateEvaluator(module, (batch, i) => { module.TestStep(batch, i); return null; }, options.Accelerator),
+            d => d.Test ?? throw NoTestSplit()).ScalarMetrics();
     }
+
+    static InvalidOperationException NoTestSplit() =>
+        new("Test needs a test split: the data module's Test is null (for the digits set DigitsDataOptions.TestFraction, e.g. 0.1).");
 
     IReadOnlyList<Tensor> IgnitePredict(LightningModule module, IDataModule data, string? ckptPath)
     {
-        var loader = data.Predict ?? data.Test ?? throw new InvalidOperationException("Predict needs batches: the data module's Predict and Test are both null.");
         var predictions = new List<Tensor>();
-        Evaluate(module, TrainerStage.Predict, ckptPath, (evaluator, hooks) =>
+        Evaluate(module, data, TrainerStage.Predict, ckptPath, (evaluator, hooks) =>
         {
             evaluator.On(Events.IterationCompleted, e => predictions.Add(((Tensor)e.State.Output!).detach().DetachFromDisposeScope()));
             hooks!.AttachPredict(evaluator);
-        }, () => Supervised.CreateEvaluator(module, (batch, i) => module.PredictStep(batch, i), options.Accelerator), loader);
+        }, () => Supervised.CreateEvaluator(module, (batch, i) => module.PredictStep(batch, i), options.Accelerator),
+            d => d.Predict ?? d.Test ?? throw new InvalidOperationException("Predict needs batches: the data module's Predict and Test are both null."));
         return predictions;
     }
 
-    // Lightning's entry-point preamble and teardown around one evaluator run, as Trainer.Validate/Test/Predict.
-    State Evaluate(ITrainingModule module, TrainerStage stage, string? ckptPath, Action<Engine, LightningHooksOnIgnite?> attach, Func<Engine> create, IBatchLoader loader)
+    // Lightning's entry-point preamble and teardown around one evaluator run, as Trainer.Validate/Test/Predict; the
+    // loader is read after the data module's Setup.
+    State Evaluate(ITrainingModule module, IDataModule data, TrainerStage stage, string? ckptPath, Action<Engine, LightningHooksOnIgnite?> attach,
+        Func<Engine> create, Func<IDataModule, IBatchLoader> loaderOf)
     {
         ArgumentNullException.ThrowIfNull(module);
         TorchRuntime.Initialize();
         if (ckptPath is not null) ModelWeights.Load(module.Network, ckptPath);
         module.Network.to(Accelerator.Resolve(options.Accelerator).Device);
-        var hooks = module is LightningModule lightning ? new LightningHooksOnIgnite(lightning) : null;
-        hooks?.Begin(stage);
+        var hooks = LightningHooksOnIgnite.Begin(module, data, stage);
+        var loader = loaderOf(data);
         var evaluator = create();
         attach(evaluator, hooks);
         var state = evaluator.Run(loader);
-        hooks?.End(stage);
+        LightningHooksOnIgnite.End(hooks, data, stage);
         return state;
     }
 }

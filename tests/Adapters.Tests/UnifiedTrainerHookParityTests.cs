@@ -115,4 +115,76 @@ public sealed class UnifiedTrainerHookParityTests
         Assert.Equal(l.Predicted, i.Predicted);
         Assert.NotEmpty(l.Predicted);
     }
+
+    /// <summary>Builds its split in Setup (reading a loader before throws), records its hooks and keeps a state.</summary>
+    sealed class RecordingDataModule(List<string> called) : Lightning.LightningDataModule, IDisposable
+    {
+        SliceDataModule? slice;
+
+        public long Restored { get; private set; } = -1;
+
+        SliceDataModule Built => slice ?? throw new InvalidOperationException("a loader was read before Setup");
+
+        public override void PrepareData() => called.Add("datamodule.prepare_data");
+
+        public override void Setup(Lightning.TrainerStage stage)
+        {
+            called.Add($"datamodule.setup[{stage.ToString().ToLowerInvariant()}]");
+            slice ??= new SliceDataModule(trainCount: 64, validationCount: 32, batchSize: 32);
+        }
+
+        public override void Teardown(Lightning.TrainerStage stage) => called.Add($"datamodule.teardown[{stage.ToString().ToLowerInvariant()}]");
+
+        public override Core.Data.IBatchLoader Train => Built.Train;
+
+        public override Core.Data.IBatchLoader? Validation => Built.Validation;
+
+        public override Core.State.StateDict StateDict()
+        {
+            var state = new Core.State.StateDict();
+            state.Values["batches"] = (long)Built.Train.Count;
+            return state;
+        }
+
+        public override void LoadStateDict(Core.State.StateDict state) => Restored = state.Value<long>("batches");
+
+        public void Dispose() => slice?.Dispose();
+    }
+
+    // Lightning 2.x: the data module's prepare_data, setup and teardown run before the module's (connectors/data_connector.py
+    // prepare_data, call.py _call_setup_hook and _call_teardown_hook); its state is saved in the checkpoint and restored
+    // on resume (checkpoint_connector.py dump_checkpoint, restore_datamodule).
+    [Fact]
+    public void LightningDataModule_LightningAndIgnite_RunItsHooksBeforeTheModulesAndResumeItsState()
+    {
+        using var temp = new TempDirectory();
+        var runs = new Dictionary<string, List<string>>();
+        foreach (string framework in new[] { "lightning", "ignite" })
+        {
+            string dir = temp.File(framework);
+            var called = new List<string>();
+            using (var data = new RecordingDataModule(called))
+            {
+                Seed.Everything(42);
+                var module = new HookedModule(called);
+                new UnifiedTrainer(framework, new() { MaxEpochs = 1, Seed = 42, Accelerator = "cpu", CheckpointDir = dir }).Fit(module, data);
+                module.Network.Dispose();
+            }
+            using var resumed = new RecordingDataModule([]);
+            var again = new HookedModule([]);
+            var trainer = new UnifiedTrainer(framework, new() { MaxEpochs = 2, Seed = 42, Accelerator = "cpu", ResumeFrom = Path.Combine(dir, "last.ckpt") });
+            trainer.Fit(again, resumed);
+            Assert.Equal(2, resumed.Restored);
+            called.Add("--validate--");
+            trainer.Validate(again, new RecordingDataModule(called));
+            again.Network.Dispose();
+            runs[framework] = called;
+        }
+
+        Assert.Equal(runs["lightning"], runs["ignite"]);
+        var fit = runs["lightning"];
+        Assert.Equal(["datamodule.prepare_data", "prepare_data", "datamodule.setup[fit]", "setup[fit]"], fit.Where(c => c.Contains("prepare_data") || c.Contains("setup[")).Take(4));
+        Assert.Equal(["datamodule.teardown[fit]", "teardown[fit]"], fit.Where(c => c.Contains("teardown[fit]")));
+        Assert.Equal(["datamodule.prepare_data", "datamodule.setup[validate]", "datamodule.teardown[validate]"], fit.SkipWhile(c => c != "--validate--").Where(c => c.StartsWith("datamodule.", StringComparison.Ordinal)));
+    }
 }
