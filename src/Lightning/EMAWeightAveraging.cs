@@ -12,8 +12,10 @@ namespace Unified.Lightning;
 /// after every optimiser step that <see cref="ShouldUpdate"/> accepts, <c>average = decay·average + (1 − decay)·weights</c>
 /// (the first update copies the weights). Validation runs on the averaged weights (swapped in and out), and when training
 /// ends the network keeps them. Buffers are averaged too unless <c>useBuffers</c> is false (integer buffers are copied).
-/// The average and its counters are saved in checkpoints (under this callback's part; the <c>model</c> part keeps the
-/// weights being trained, so that a resumed fit continues exactly).
+/// Checkpoints hold the average in the <c>model</c> part, so that evaluating or exporting a checkpoint uses it, and the
+/// weights being trained under this callback's part (<c>current_model_state</c>, with the counters), so that a resumed
+/// fit continues exactly (Lightning's <c>on_save_checkpoint</c>/<c>on_load_checkpoint</c>). Weights-only files hold the
+/// weights being trained, as Lightning's skip the callbacks' hooks.
 /// </summary>
 /// <example><code>options.Callbacks.Add(new EMAWeightAveraging(decay: 0.999));</code></example>
 public sealed class EMAWeightAveraging : Callback, IStateful, IDisposable
@@ -21,6 +23,7 @@ public sealed class EMAWeightAveraging : Callback, IStateful, IDisposable
     readonly double decay;
     readonly bool useBuffers;
     List<Tensor>? average;
+    ITrainingModule? trained;
     long averaged, latestUpdateStep;
     int latestUpdateEpoch = -1;
 
@@ -160,6 +163,8 @@ public sealed class EMAWeightAveraging : Callback, IStateful, IDisposable
         average[index] = moved;
     }
 
+    const string CurrentPrefix = "current_model_state.";
+
     /// <inheritdoc />
     public StateDict StateDict()
     {
@@ -167,20 +172,51 @@ public sealed class EMAWeightAveraging : Callback, IStateful, IDisposable
         state.Values["latest_update_step"] = latestUpdateStep;
         state.Values["latest_update_epoch"] = latestUpdateEpoch;
         state.Values["n_averaged"] = averaged;
-        if (average is not null)
-            for (int i = 0; i < average.Count; i++) state.Tensors["average." + i.ToString(CultureInfo.InvariantCulture)] = average[i];
+        if (average is not null && trained is not null)
+            foreach (var (name, tensor) in trained.Network.state_dict()) state.Tensors[CurrentPrefix + name] = tensor;
         return state;
     }
 
     /// <inheritdoc />
+    // The model part, restored first, put the average into the network: it becomes the average again, and the network
+    // gets the weights being trained. A checkpoint written without this callback starts the average from its weights.
     public void LoadStateDict(StateDict state)
     {
         latestUpdateStep = state.Value<long>("latest_update_step");
         latestUpdateEpoch = state.Value<int>("latest_update_epoch");
         averaged = state.Value<long>("n_averaged");
         Dispose();
-        average = state.Tensors.Count == 0 ? null
-            : Enumerable.Range(0, state.Tensors.Count).Select(i => state.Tensor("average." + i.ToString(CultureInfo.InvariantCulture)).clone().DetachFromDisposeScope()).ToList();
+        var current = state.Tensors.Where(t => t.Key.StartsWith(CurrentPrefix, StringComparison.Ordinal)).ToDictionary(t => t.Key[CurrentPrefix.Length..], t => t.Value);
+        if (current.Count == 0 || trained is null) return;
+        average = Tensors(trained).Select(t => t.detach().clone().DetachFromDisposeScope()).ToList();
+        ModuleState.Load(trained.Network, current, strict: true);
+    }
+
+    /// <summary>The model part of <paramref name="module"/>'s checkpoints, holding the average once there is one.</summary>
+    internal IStateful ModelPart(IStateful model, ITrainingModule module)
+    {
+        trained = module;
+        return new AveragedModelPart(this, model);
+    }
+
+    sealed class AveragedModelPart(EMAWeightAveraging owner, IStateful model) : IStateful
+    {
+        public StateDict StateDict()
+        {
+            var live = model.StateDict();
+            if (owner.average is not { } average || owner.trained is not { } module) return live;
+            var names = module.Network.named_parameters().Select(p => p.name).ToList();
+            if (owner.useBuffers) names.AddRange(module.Network.named_buffers().Select(b => b.name));
+            var averaged = new StateDict();
+            foreach (var (name, tensor) in live.Tensors)
+            {
+                int index = names.IndexOf(name);
+                averaged.Tensors[name] = index >= 0 ? average[index] : tensor;
+            }
+            return averaged;
+        }
+
+        public void LoadStateDict(StateDict state) => model.LoadStateDict(state);
     }
 
     /// <summary>Frees the averaged weights.</summary>

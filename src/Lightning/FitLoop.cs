@@ -64,7 +64,10 @@ internal sealed class FitLoop : IDisposable
         state = new TrainingState(module, kernel) { ProcessGroup = strategy?.Group ?? SingleProcessGroup.Instance }.Add("loop", loop)
             .Add(EpochEndProgress.PartName, epochEnd, optional: true);
         foreach (var callback in hooks.Callbacks)
+        {
             if (callback is IStateful stateful) state.Add(TrainingState.PartName("callback", callback.StateKey), stateful, optional: true);
+            if (callback is EMAWeightAveraging averaging) state.Wrap(CheckpointKeys.ModelPart, model => averaging.ModelPart(model, module));
+        }
         // The data module's state after the callbacks' (Lightning's checkpoint_connector dump_checkpoint).
         if (data is LightningDataModule dataModule) state.Add(LightningDataModule.PartName, dataModule, optional: true);
         state.Add(CheckpointHooks.PartName, new CheckpointHooks(hooks, view), optional: true);

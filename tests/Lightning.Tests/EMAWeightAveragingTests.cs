@@ -98,6 +98,32 @@ public sealed class EMAWeightAveragingTests : IDisposable
         Assert.True(ModuleWeights.BitwiseEqual(uninterrupted.Network, resumed.Network));
     }
 
+    // Lightning's on_save_checkpoint: "state_dict" holds the average (what evaluating or exporting the checkpoint uses),
+    // "current_model_state" the weights being trained (training itself is unchanged by the callback).
+    [Fact]
+    public void Checkpoints_HoldTheAverageAsTheModel_AndTheTrainedWeightsAsTheCurrentModelState()
+    {
+        using var data = Digits();
+        using var plain = Mlp();
+        new Trainer(Options(maxEpochs: 2)).Fit(plain, data);
+        using var module = Mlp();
+        var options = Options(maxEpochs: 2);
+        options.Callbacks.Add(new EMAWeightAveraging(decay: 0.8));
+        var checkpoint = new ModelCheckpoint(new ModelCheckpointOptions { DirPath = temp.Path, SaveLast = true });
+        options.Callbacks.Add(checkpoint);
+        new Trainer(options).Fit(module, data);
+
+        using var evaluated = Mlp(seed: 5);
+        Core.Checkpointing.ModelWeights.Load(evaluated.Network, checkpoint.LastModelPath!);
+        Assert.True(ModuleWeights.BitwiseEqual(module.Network, evaluated.Network)); // the average, which the module keeps after the fit
+        Assert.False(ModuleWeights.BitwiseEqual(plain.Network, evaluated.Network));
+        using var contents = Core.Checkpointing.CheckpointFile.Load(checkpoint.LastModelPath!);
+        var current = contents.Parts.Values.Single(p => p.Tensors.Keys.Any(k => k.StartsWith("current_model_state.", StringComparison.Ordinal))).Tensors;
+        var trained = plain.Network.state_dict();
+        Assert.Equal(trained.Keys.Select(k => "current_model_state." + k).Order(), current.Keys.Order());
+        foreach (var (name, tensor) in trained) Assert.True(tensor.eq(current["current_model_state." + name]).all().item<bool>(), name);
+    }
+
     [Theory]
     [InlineData(0.0)]
     [InlineData(1.0)]

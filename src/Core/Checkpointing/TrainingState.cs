@@ -45,6 +45,18 @@ public sealed class TrainingState : ICheckpointWriter
     }
 
     /// <summary>
+    /// Replaces part <paramref name="name"/> by what <paramref name="wrap"/> makes of it, e.g. a callback that saves
+    /// other model weights than the ones being trained (Lightning's weight averaging puts the average in the model's place).
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No part has that name.</exception>
+    public TrainingState Wrap(string name, Func<IStateful, IStateful> wrap)
+    {
+        if (!parts.TryGetValue(name, out var part)) throw new KeyNotFoundException($"No part named '{name}' is registered.");
+        parts[name] = wrap(part);
+        return this;
+    }
+
+    /// <summary>
     /// The ranks that share this fit (the DDP seam): rank 0 writes each checkpoint and every rank waits at a barrier
     /// until it is durable, so that no rank runs ahead of a save. Defaults to a single process.
     /// </summary>
