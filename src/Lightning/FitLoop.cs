@@ -213,9 +213,11 @@ internal sealed class FitLoop : IDisposable
             recorder.StepCompleted(start, loss, batch.Size, kernel.GlobalStep, stepMetrics);
             (loop.BatchesDone, loop.GlobalStep) = (index, kernel.GlobalStep);
             view.Progress = view.Progress with { BatchIndex = i, GlobalStep = kernel.GlobalStep };
+            // The step's logged values are in the callback metrics from on_train_batch_end on (logger_connector.py
+            // callback_metrics reads the results lazily).
+            view.StepEnded(module.Logged);
             if (batchEnd) hooks.OnTrainBatchEnd(loss, batch, i);
             if (lightning is not null) (lightning.InTrainingBatch, lightning.CurrentBatchSize) = (false, 1);
-            view.StepEnded(module.Logged);
             if (kernel.AtStepBoundary && plateau is { Interval: SchedulerInterval.Step }) plateau.StepOnPlateau(SchedulerInterval.Step, i, view.CallbackMetrics);
             if (index % valCheck == 0 && index < batches && ValidatesIn(epoch)) Validate(epoch);
             // Lightning's max_time is a Timer callback that checks after every training batch.

@@ -38,12 +38,15 @@ public abstract partial class LightningModule
     }
 
     /// <summary>
-    /// Logs a Core <see cref="Metric"/> that the module updates: computed at epoch end (synced over ranks with
-    /// <paramref name="syncDist"/>) and reset with the epoch (Lightning's <c>self.log(name, metric)</c>).
+    /// Logs a Core <see cref="Metric"/> that the module updates (Lightning's <c>self.log(name, metric)</c>, with the same
+    /// defaults as a tensor): per epoch it is computed at the epoch's end (synced over ranks with
+    /// <paramref name="syncDist"/>) and reset with the epoch; per step the value is the batch value of its last
+    /// <see cref="Metric.Forward"/> (nothing when it was only updated).
     /// </summary>
-    /// <example><code>f1.Update(logits, batch.Target); Log("val_f1", f1);</code></example>
-    protected void Log(string name, Metric metric, bool progressBar = false, bool logger = true, bool syncDist = false) =>
-        Logged.Add(name, metric, new LogOptions { OnStep = false, OnEpoch = true, ProgressBar = progressBar, Logger = logger, SyncDist = syncDist });
+    /// <example><code>f1.Update(logits, batch.Target); Log("val_f1", f1);
+    /// accuracy.Forward(logits, batch.Target); Log("train_acc", accuracy, onStep: true, onEpoch: true);</code></example>
+    protected void Log(string name, Metric metric, bool? onStep = null, bool? onEpoch = null, bool progressBar = false, bool logger = true, bool syncDist = false) =>
+        Logged.Add(name, metric, Options(onStep, onEpoch, progressBar, logger, Reduction.Mean, syncDist));
 
     /// <summary>Logs every value of <paramref name="values"/> with the same options (Lightning's <c>self.log_dict</c>).</summary>
     protected void LogDict(IReadOnlyDictionary<string, Tensor> values, int? batchSize = null, bool? onStep = null, bool? onEpoch = null,

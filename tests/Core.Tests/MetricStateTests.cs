@@ -48,6 +48,39 @@ public sealed class MetricStateTests
         }
     }
 
+
+    // torchmetrics' Metric.forward: the batch's value on its own is returned (and kept as the forward cache that
+    // Lightning logs per step), and the state is as if Update had been called.
+    [Theory]
+    [InlineData("accuracy")]
+    [InlineData("f1_weighted")]
+    [InlineData("confusion")]
+    [InlineData("running")]
+    public void Forward_ReturnsTheBatchOnItsOwn_AndLeavesTheStateAsUpdateWould(string name)
+    {
+        using var forwarded = Create(name);
+        using var updated = Create(name);
+        using var alone = Create(name);
+        var (scores1, labels1) = Batch(0, 7);
+        var (scores2, labels2) = Batch(7, 5);
+        forwarded.Forward(scores1, labels1).Dispose();
+        updated.Update(scores1, labels1);
+
+        using var value = forwarded.Forward(scores2, labels2);
+        updated.Update(scores2, labels2);
+        alone.Update(scores2, labels2);
+
+        using var batch = alone.ComputeTensor();
+        Assert.True(value.allclose(batch, rtol: 0, atol: 0, equal_nan: true), $"{value.str()} vs {batch.str()}");
+        Assert.True(forwarded.ForwardCache!.allclose(batch, rtol: 0, atol: 0, equal_nan: true));
+        using var total = forwarded.ComputeTensor();
+        using var expected = updated.ComputeTensor();
+        Assert.True(total.allclose(expected, rtol: 0, atol: 0, equal_nan: true), $"{total.str()} vs {expected.str()}");
+        Assert.Equal(updated.UpdateCount, forwarded.UpdateCount);
+        forwarded.Reset();
+        Assert.Null(forwarded.ForwardCache);
+    }
+
     [Theory]
     [MemberData(nameof(Resumable))]
     public void LoadStateDict_MidEpoch_ContinuesAsIfUninterrupted(string name)

@@ -135,6 +135,58 @@ public sealed class TrainerLogSemanticsTests
         Assert.NotEqual(module.ManualAccuracy[0], module.ManualAccuracy[2]);
     }
 
+    // A metric logged with on_step/on_epoch in training_step: per step the batch value of its forward
+    // (result.py _ResultMetric.update: value._forward_cache), per epoch its compute over the epoch's batches.
+    sealed class ForwardLoggingModule : LightningModule
+    {
+        readonly Accuracy accuracy = new();
+
+        public ForwardLoggingModule() : base(new DigitsMlp()) { }
+
+        public List<double> BatchAccuracy { get; } = [];
+
+        public List<double> StepValues { get; } = [];
+
+        public long Hits { get; private set; }
+
+        public long Seen { get; private set; }
+
+        public override Tensor TrainingStep(Batch batch, int batchIndex)
+        {
+            var logits = Forward(batch.Input);
+            using (var value = accuracy.Forward(logits, batch.Target)) BatchAccuracy.Add(value.item<double>());
+            long hits = logits.argmax(1).eq(batch.Target).sum().item<long>();
+            (Hits, Seen) = (Hits + hits, Seen + batch.Size);
+            Log("train_acc", accuracy, onStep: true, onEpoch: true);
+            return nn.functional.cross_entropy(logits, batch.Target);
+        }
+
+        public override void OnTrainBatchEnd(Tensor loss, Batch batch, int batchIndex) => StepValues.Add(Trainer!.CallbackMetrics["train_acc_step"]);
+
+        public override OptimizerConfig ConfigureOptimizers() => new(optim.Adam(Network.parameters(), 1e-2));
+
+        public override void Dispose()
+        {
+            base.Dispose();
+            accuracy.Dispose();
+        }
+    }
+
+    [Fact]
+    public void Log_AMetricPerStepAndPerEpoch_StepsGetTheForwardBatchValue_TheEpochTheMetricOverTheEpoch()
+    {
+        using var data = new SliceDataModule(trainCount: 40, validationCount: 0, batchSize: 16);
+        Seed.Everything(3);
+        using var module = new ForwardLoggingModule();
+        var trainer = new Trainer(new TrainerOptions { MaxEpochs = 1, Accelerator = "cpu", NumSanityValSteps = 0 });
+        trainer.Fit(module, data);
+
+        Assert.Equal(3, module.StepValues.Count);
+        Assert.Equal(module.BatchAccuracy, module.StepValues);
+        Assert.Equal((double)module.Hits / module.Seen, trainer.LoggedMetrics["train_acc_epoch"], 12);
+        Assert.NotEqual(module.StepValues[0], trainer.LoggedMetrics["train_acc_epoch"]);
+    }
+
     sealed class BadLogModule(Action<BadLogModule> inValidation, Action<BadLogModule>? atEpochEnd = null) : LightningModule(new DigitsMlp())
     {
         public override Tensor TrainingStep(Batch batch, int batchIndex) => nn.functional.cross_entropy(Forward(batch.Input), batch.Target);

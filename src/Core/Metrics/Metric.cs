@@ -124,6 +124,7 @@ public abstract partial class Metric : IStateful, IDisposable
         foreach (var state in states) state.Zero();
         UpdateCount = 0;
         placed = synced = false;
+        ForgetForward();
     }
 
     /// <summary>Moves the state to <paramref name="target"/>; later updates must come from that device.</summary>
@@ -305,7 +306,9 @@ public abstract partial class Metric : IStateful, IDisposable
     {
         if (disposed) return;
         disposed = true;
-        if (disposing) foreach (var state in states) state.Free();
+        if (!disposing) return;
+        foreach (var state in states) state.Free();
+        ForgetForward();
     }
 
     /// <inheritdoc />

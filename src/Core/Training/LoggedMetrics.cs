@@ -121,20 +121,28 @@ public sealed class LoggedMetrics : IStateful, IDisposable
 
     /// <summary>
     /// Logs <paramref name="metric"/>, updated by the caller: computed (synced over ranks when
-    /// <see cref="LogOptions.SyncDist"/>) at epoch end and reset with the epoch, as Lightning's <c>self.log(name, metric)</c>.
+    /// <see cref="LogOptions.SyncDist"/>) at epoch end and reset with the epoch, as Lightning's <c>self.log(name, metric)</c>;
+    /// with <see cref="LogOptions.OnStep"/>, also the batch value of its last <see cref="Metric.Forward"/>.
     /// </summary>
-    /// <exception cref="ArgumentException"><see cref="LogOptions.OnStep"/> is set (a metric is read per epoch), or another metric was logged under the name.</exception>
+    /// <exception cref="ArgumentException">Another metric was logged under the name, or a per-step batch value is not a scalar.</exception>
     public void Add(string name, Metric metric, LogOptions options)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(metric);
         ArgumentNullException.ThrowIfNull(options);
-        if (options.OnStep)
-            throw new ArgumentException($"Metric '{name}' is computed once per epoch; log it with OnStep false (log a tensor for per-step values).", nameof(options));
         var entry = Get(name, options, metric);
         if (!ReferenceEquals(entry.Metric, metric))
             throw new ArgumentException($"'{name}' was already logged this epoch for another metric object; log each metric under its own name.", nameof(metric));
         epochValues = null;
+        // Per step: the batch value of the metric's last Forward (result.py _ResultMetric.update: value._forward_cache);
+        // nothing when it was only updated.
+        if (!options.OnStep || metric.ForwardCache is not { } batch) return;
+        if (batch.numel() != 1)
+            throw new ArgumentException($"Metric '{name}' has a batch value of shape [{string.Join(", ", batch.shape)}]; only scalars can be logged per step.", nameof(metric));
+        using var noGrad = no_grad();
+        using var zeroDim = batch.reshape();
+        (entry.Step ??= empty([], ScalarType.Float64, batch.device).DetachFromDisposeScope()).copy_(zeroDim);
+        HasStepValues = true;
     }
 
     Entry Get(string name, LogOptions options, Metric? metric)
