@@ -55,7 +55,7 @@ public static class Supervised
             engine.ReplaceBatch(onDevice);
             int index = engine.State.EpochIteration - 1;
             long start = FitRecorder.StepStarting();
-            var loss = kernel.Step(() => module.TrainingStep(onDevice, index), isLastInEpoch: index + 1 == engine.State.EpochLength);
+            var loss = kernel.Step(() => module.TrainingStep(onDevice, index), isLastInEpoch: index + 1 == engine.State.EpochLength, batchIndex: index);
             recorder?.StepCompleted(start, loss, onDevice.Size, kernel.GlobalStep);
             return output is null ? loss : output(onDevice, loss);
         };

@@ -206,7 +206,7 @@ internal sealed class FitLoop : IDisposable
             long start = FitRecorder.StepStarting();
             // Under manual optimisation the module steps (loops/optimization/manual.py) and its schedulers by hand.
             using var loss = manual ? kernel.ManualStep(() => module.TrainingStep(batch, i) ?? throw NoLoss(i))
-                : kernel.Step(() => module.TrainingStep(batch, i) ?? throw NoLoss(i), isLastInEpoch: index == batches);
+                : kernel.Step(() => module.TrainingStep(batch, i) ?? throw NoLoss(i), isLastInEpoch: index == batches, batchIndex: i);
             // Lightning steps the epoch's schedulers with its last batch, before on_train_batch_end and validation
             // (training_epoch_loop.py advance: update_lr_schedulers("epoch", update_plateau_schedulers=False)).
             if (index == batches && !manual) kernel.EpochEnd(epoch);

@@ -121,4 +121,27 @@ public sealed class TrainerSchedulerTests
 
         Assert.Equal(0.1, trainer.Optimizers[0].ParamGroups.First().LearningRate, 12);
     }
+
+    // training_epoch_loop.py update_lr_schedulers("step"): not while accumulating, and only when (batch_idx + 1) is a
+    // multiple of the config's frequency, batch_idx counted within the epoch (it starts again each epoch).
+    [Fact]
+    public void StepIntervalScheduler_WithFrequency_StepsOnOptimizerStepsWhoseBatchIndexPlusOneIsAMultiple()
+    {
+        using var data = new SliceDataModule(trainCount: 9 * 8, validationCount: 0, batchSize: 8);
+        Seed.Everything(1);
+        using var module = new PlateauModule(o => new OptimizerConfig(o, optim.lr_scheduler.StepLR(o, 1, 0.5), SchedulerInterval.Step, Frequency: 3));
+        var rates = new List<string>();
+        var recorder = new LambdaCallback(onTrainBatchEnd: (t, m, loss, batch, i) => rates.Add($"{t.CurrentEpoch}.{i} {t.Optimizers[0].ParamGroups.First().LearningRate:G3}"));
+        var trainer = new Trainer(new TrainerOptions { MaxEpochs = 2, Accelerator = "cpu", NumSanityValSteps = 0, AccumulateGradBatches = 2, Callbacks = { recorder } });
+
+        trainer.Fit(module, data);
+
+        // Optimiser steps at batches 1, 3, 5, 7 and 8 (the epoch's last); of those, 5 and 8 have (index + 1) % 3 == 0.
+        Assert.Equal(new[]
+        {
+            "0.0 0.1", "0.1 0.1", "0.2 0.1", "0.3 0.1", "0.4 0.1", "0.5 0.05", "0.6 0.05", "0.7 0.05", "0.8 0.025",
+            "1.0 0.025", "1.1 0.025", "1.2 0.025", "1.3 0.025", "1.4 0.025", "1.5 0.0125", "1.6 0.0125", "1.7 0.0125", "1.8 0.00625",
+        }, rates);
+        Assert.Equal(10, trainer.GlobalStep);
+    }
 }

@@ -150,10 +150,13 @@ public sealed class StepKernel : IStateful, IDisposable
     /// <summary>
     /// Runs one micro-batch: <paramref name="forward"/> computes the loss; the optimiser steps when
     /// <see cref="StepOptions.AccumulateGradBatches"/> micro-batches have accumulated or when <paramref name="isLastInEpoch"/>.
+    /// A step-interval scheduler steps with the optimiser every <see cref="OptimizerConfig.Frequency"/> batches of the
+    /// epoch, counted by <paramref name="batchIndex"/> (the 0-based batch of the epoch, as Lightning's
+    /// <c>_update_learning_rates</c>), or every <see cref="OptimizerConfig.Frequency"/> optimiser steps without one.
     /// Returns the detached loss, owned by the caller.
     /// </summary>
     /// <exception cref="NonFiniteLossException">The loss is NaN or infinite and <see cref="StepOptions.SkipNonFiniteLoss"/> is off.</exception>
-    public Tensor Step(Func<Tensor> forward, bool isLastInEpoch = false)
+    public Tensor Step(Func<Tensor> forward, bool isLastInEpoch = false, int? batchIndex = null)
     {
         Precision.Activate();
         using var scope = NewDisposeScope();
@@ -170,7 +173,7 @@ public sealed class StepKernel : IStateful, IDisposable
         }
         bool stepping = ++pendingMicroBatches == accumulate || isLastInEpoch;
         if (IsUsable(loss)) Backward(accumulate == 1 ? loss : loss / accumulate, stepping);
-        if (stepping) OptimizerStep(options.GradientClipValue, options.GradientClipAlgorithm, stepSchedulers: true);
+        if (stepping) OptimizerStep(options.GradientClipValue, options.GradientClipAlgorithm, stepSchedulers: true, batchIndex);
         return loss.detach().MoveToOuterDisposeScope();
     }
 
@@ -299,7 +302,7 @@ public sealed class StepKernel : IStateful, IDisposable
         throw new NonFiniteLossException(value, GlobalStep, pendingMicroBatches);
     }
 
-    void OptimizerStep(double? clipValue, GradientClipAlgorithm algorithm, bool stepSchedulers)
+    void OptimizerStep(double? clipValue, GradientClipAlgorithm algorithm, bool stepSchedulers, int? batchIndex = null)
     {
         bool stepped = false, hasGradients = windowHasGradients;
         if (gradients is not null)
@@ -323,7 +326,7 @@ public sealed class StepKernel : IStateful, IDisposable
         GlobalStep++;
         if (!stepped) SkippedSteps++;
         // A skipped step must not advance the schedule (Lightning's AMP path does; that is a known bug).
-        else if (stepSchedulers && optimizers is { Scheduler: { } scheduler, Interval: SchedulerInterval.Step, ReducesOnPlateau: false } && GlobalStep % optimizers.Frequency == 0)
+        else if (stepSchedulers && optimizers is { Scheduler: { } scheduler, Interval: SchedulerInterval.Step, ReducesOnPlateau: false } && (batchIndex + 1 ?? GlobalStep) % optimizers.Frequency == 0)
             scheduler.step();
         (pendingMicroBatches, windowHasGradients) = (0, false);
     }
