@@ -51,7 +51,8 @@ public static class MetricAttachment
         ArgumentNullException.ThrowIfNull(average);
         output ??= o => o as Tensor ?? throw new InvalidOperationException(
             $"RunningAverage '{name}' needs the engine's output to be a tensor, got {MetricValues.Describe(o)}; pass an output function.");
-        return Attach(engine, name, usage, [average], null, average.ComputeTensor, _ => e => average.Update(output(e.State.Output)));
+        // Computed every iteration: read as a number in place (Compute), not copied into a tensor first.
+        return Attach(engine, name, usage, [average], null, () => average.Compute(), _ => e => average.Update(output(e.State.Output)));
     }
 
     // Metrics that several attached values share (Precision in 2 * P * R / (P + R) and in a lambda over it) are
@@ -59,7 +60,7 @@ public static class MetricAttachment
     static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Engine, Dictionary<(Metric, MetricUsage), (RemovableHandle Handle, int Users)>> Shared = new();
 
     static RemovableHandle Attach(Engine engine, string name, MetricUsage usage, IReadOnlyList<Metric> metrics, IProcessGroup? group,
-        Func<Tensor> compute, Func<Metric, Action<Engine>> update)
+        Func<object> compute, Func<Metric, Action<Engine>> update)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -105,10 +106,11 @@ public static class MetricAttachment
     }
 
     // A scalar is stored as a number; anything else as the tensor, which the state owns until it is replaced.
-    static void Store(State state, string name, Tensor value)
+    static void Store(State state, string name, object result)
     {
         if (state.Metrics.TryGetValue(name, out var previous) && previous is Tensor old) old.Dispose();
-        if (value.numel() == 1)
+        if (result is not Tensor value) state.Metrics[name] = result;
+        else if (value.numel() == 1)
         {
             state.Metrics[name] = value.item<double>();
             value.Dispose();

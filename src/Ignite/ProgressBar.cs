@@ -22,10 +22,18 @@ public sealed class ProgressBar
     /// <summary>A bar on <paramref name="output"/> (default the console).</summary>
     /// <param name="persist">Keep each epoch's bar when it closes (tqdm's <c>leave</c>); by default it is removed, as Ignite's.</param>
     /// <param name="output">Where the display goes: a live bar when it is the interactive console, epoch lines otherwise.</param>
-    public ProgressBar(bool persist = false, TextWriter? output = null)
+    /// <param name="barFormat">
+    /// A tqdm format string (Ignite's <c>bar_format</c>, e.g. <see cref="BarFormat.IgniteDefault"/>): each epoch is then
+    /// one line in that format, the bar as it stands at the closing event, with the shown metrics as its postfix.
+    /// </param>
+    /// <exception cref="ArgumentException">The bar format has an unknown placeholder or spec.</exception>
+    public ProgressBar(bool persist = false, TextWriter? output = null, string? barFormat = null)
     {
         var writer = output ?? Console.Out;
-        createDisplay = (engine, names) => writer == Console.Out && LiveProgress.IsSupported
+        var format = barFormat is null ? null : new BarFormat(barFormat);
+        createDisplay = (engine, names) => format is not null
+            ? new FormattedProgress(writer, format, MaxEpochs(engine), engine.State.EpochLength ?? 0)
+            : writer == Console.Out && LiveProgress.IsSupported
             ? new LiveProgress(MaxEpochs(engine), engine.State.EpochLength ?? 0, names is null ? null : () => names) { HideCompletedEpochs = !persist }
             : new PlainProgress(writer, MaxEpochs(engine));
     }

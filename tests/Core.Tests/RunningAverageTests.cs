@@ -23,6 +23,29 @@ public sealed class RunningAverageTests
     }
 
     [Fact]
+    public void OutputMode_BlendsTheOutputsMeanInIgnitesOrderOfOperations()
+    {
+        // ignite/metrics/running_average.py: self._value = self._value * self.alpha + (1.0 - self.alpha) * value
+        using var running = new RunningAverage(alpha: 0.9);
+        running.Update(tensor(new[] { 0.1f, 0.2f, 0.4f }));
+        running.Update(tensor(0.3f));
+
+        double first = ((double)0.1f + (double)0.2f + (double)0.4f) / 3;
+        Assert.Equal(first * 0.9 + 0.3f * (1 - 0.9), running.Compute());
+    }
+
+    [Fact]
+    public void OutputMode_WithABooleanOutput_ThrowsArgumentAndKeepsNoUpdate()
+    {
+        using var running = new RunningAverage();
+
+        var e = Assert.Throws<ArgumentException>(() => running.Update(tensor(true)));
+
+        Assert.Contains("real numbers", e.Message);
+        Assert.Equal(0, running.UpdateCount);
+    }
+
+    [Fact]
     public void OutputMode_DefaultAlphaIsIgnites()
     {
         using var running = new RunningAverage();

@@ -86,10 +86,7 @@ public abstract partial class Metric : IStateful, IDisposable
     /// <exception cref="InvalidOperationException">No update since the last reset, or the updates held invalid values.</exception>
     public Tensor ComputeTensor()
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        if (UpdateCount == 0)
-            throw new InvalidOperationException($"{Name}.Compute() was called before any Update(); run at least one batch first (or after Reset()).");
-        ThrowIfInvalidInputs();
+        ThrowIfNotComputable();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var result = ComputeState();
@@ -97,23 +94,33 @@ public abstract partial class Metric : IStateful, IDisposable
         return result.MoveToOuterDisposeScope();
     }
 
-    /// <summary>The metric as a number (one host sync).</summary>
+    /// <summary>The metric as a number (one host sync); a state the metric returns as it is is read in place, not copied.</summary>
     /// <exception cref="InvalidOperationException">
     /// No update since the last reset, the updates held invalid values, or the result is not a scalar (use
     /// <see cref="ComputeTensor"/> for per-class results and matrices).
     /// </exception>
     public double Compute()
     {
+        ThrowIfNotComputable();
         using var scope = NewDisposeScope();
-        var value = ComputeTensor();
+        using var noGrad = no_grad();
+        var value = ComputeState();
         if (value.numel() != 1)
             throw new InvalidOperationException($"{Name}'s result has shape [{string.Join(", ", value.shape)}], not a scalar; call ComputeTensor() for per-class results and matrices.");
-        return value.to_type(ScalarType.Float64).item<double>();
+        return value.dtype == ScalarType.Float64 ? value.item<double>() : value.to_type(ScalarType.Float64).item<double>();
+    }
+
+    void ThrowIfNotComputable()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (UpdateCount == 0)
+            throw new InvalidOperationException($"{Name}.Compute() was called before any Update(); run at least one batch first (or after Reset()).");
+        ThrowIfInvalidInputs();
     }
 
     /// <summary>
     /// The metric from the current state with tensor ops only (no host sync, no validation). Must return a new tensor
-    /// or a state's <see cref="MetricState.Value"/> (which the caller then copies).
+    /// or a state's <see cref="MetricState.Value"/> (which <see cref="ComputeTensor"/> copies and <see cref="Compute"/> reads in place).
     /// </summary>
     protected internal abstract Tensor ComputeState();
 

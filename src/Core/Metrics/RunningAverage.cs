@@ -4,12 +4,16 @@ using static TorchSharp.torch;
 namespace Unified.Core.Metrics;
 
 /// <summary>
-/// An exponential moving average, as Ignite's <c>RunningAverage</c>: each update computes the source on that batch
-/// alone (the source is reset first), and the average becomes v₁ on the first update, then
-/// avg·α + v·(1 − α). Averages a metric (<c>new RunningAverage(new Accuracy())</c>) or an output such as the loss
-/// (<c>new RunningAverage()</c>, then <see cref="Update(Tensor)"/>), entirely on the device.
+/// An exponential moving average, as Ignite's <c>RunningAverage</c>: the average becomes v₁ on the first update, then
+/// α·avg + (1 − α)·v, in that order of operations (Ignite's <c>alpha * running + (1 - alpha) * value</c>). Averages an
+/// output such as the loss (<c>new RunningAverage()</c>, then <see cref="Update(Tensor)"/>: v is the output's mean) or a
+/// metric computed on each batch alone (<c>new RunningAverage(new Accuracy())</c>: the source is reset first), entirely
+/// on the device.
 /// </summary>
 /// <remarks>
+/// An output update is a handful of kernels (a float64 sum, a division for several elements, then a copy, or two
+/// multiplications and an addition) so that a per-iteration handler costs the loop little; <see cref="Metric.Compute"/>
+/// reads the state without copying it.
 /// <see cref="Metric.Sync"/> averages the ranks' running values (Ignite all-reduces the source every iteration;
 /// the two agree when every rank's batches have the same size) and, unlike totals, may be repeated between updates.
 /// The running average owns its source and disposes it.
@@ -45,30 +49,47 @@ public sealed class RunningAverage : Metric
     /// <inheritdoc />
     protected override bool SyncIsFinal => false;
 
-    /// <summary>Adds one output (e.g. a batch's loss; a tensor with several elements counts as its mean).</summary>
+    /// <summary>Adds one output (e.g. a batch's loss; a tensor with several elements counts as its mean, NaN when empty).</summary>
+    /// <exception cref="ArgumentException">The output is boolean or complex.</exception>
     /// <exception cref="InvalidOperationException">This running average has a metric source; pass predictions and targets.</exception>
     public void Update(Tensor output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        if (Source is not Mean mean)
+        if (Source is not Mean)
             throw new InvalidOperationException($"This RunningAverage averages {Source.GetType().Name}; call Update(predictions, targets).");
-        RunUpdate(output.device, () => Advance(() => mean.Update(output)));
+        if (output.dtype == ScalarType.Bool || output.is_complex())
+            throw new ArgumentException($"RunningAverage needs real numbers as its output; got {output.dtype}.", nameof(output));
+        // The mean directly, as the Mean source would give it (Σv / n in float64), without its state and reset.
+        RunUpdate(output.device, () =>
+        {
+            long count = output.numel();
+            var current = output.sum(ScalarType.Float64);
+            Blend(count == 1 ? current : current.div_(count));
+        });
     }
 
     /// <inheritdoc />
-    protected override void UpdateState(Tensor predictions, Tensor targets) =>
-        Advance(() => Source.Update(predictions, targets));
-
-    void Advance(Action updateSource)
+    protected override void UpdateState(Tensor predictions, Tensor targets)
     {
         Source.Reset();
-        updateSource();
+        Source.Update(predictions, targets);
         var current = Source.ComputeState();
         if (current.numel() != 1)
             throw new ArgumentException($"RunningAverage needs a source with a scalar result; {Source.GetType().Name} gave shape [{string.Join(", ", current.shape)}].");
         AddInvalidCounts(Source);
-        if (UpdateCount == 0) value.Value.copy_(current.reshape());
-        else value.Value.mul_(Alpha).add_(current.reshape() * (1 - Alpha));
+        // The result may be (a view of) the source's state: it is read, never scaled in place.
+        Blend(current.reshape(), scaleInPlace: false);
+    }
+
+    // v₁, then α·avg + (1 − α)·v; a temporary of this update may be scaled in place.
+    void Blend(Tensor current, bool scaleInPlace = true)
+    {
+        if (UpdateCount == 0) value.Value.copy_(current);
+        else
+        {
+            value.Value.mul_(Alpha);
+            value.Value.add_(scaleInPlace ? current.mul_(1 - Alpha) : current * (1 - Alpha));
+        }
     }
 
     /// <inheritdoc />
