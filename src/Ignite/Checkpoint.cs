@@ -21,6 +21,8 @@ public sealed class Checkpoint : IStateful
 {
     readonly IReadOnlyDictionary<string, IStateful> toSave;
     readonly CheckpointRetention retention;
+    readonly DiskSaver saver;
+    readonly HashSet<Engine> flushedAtRunEnd = new(ReferenceEqualityComparer.Instance);
     readonly string prefix;
     readonly Func<Engine, double>? scoreFunction;
     readonly string? scoreName;
@@ -60,6 +62,7 @@ public sealed class Checkpoint : IStateful
         globalStep = globalStepTransform ?? (e => e.State.Iteration);
         (this.filenamePattern, this.includeSelf, this.greaterOrEqual) = (filenamePattern, includeSelf, greaterOrEqual);
         if (toSave.ContainsKey(PartName)) throw new ArgumentException($"'{PartName}' is the name of this handler's own part; rename that object.", nameof(toSave));
+        saver = saveHandler;
         retention = new CheckpointRetention(saveHandler.Directory, nSaved, scoreFunction is null ? null : Core.Training.Mode.Max);
     }
 
@@ -77,7 +80,8 @@ public sealed class Checkpoint : IStateful
         if (score is double nan && double.IsNaN(nan))
             throw new InvalidOperationException("Checkpoint's score function returned NaN; return a number (e.g. -val_loss), or save without a score.");
         if (score is double tie && !greaterOrEqual && retention.Keep > 0 && Kept.Count >= retention.Keep && tie <= Kept[^1].Score) return;
-        if (retention.Save(FileName(engine, score), score, Write) is not { } path) return;
+        FlushAtRunEnd(engine);
+        if (retention.Save(FileName(engine, score), score, Write, saver.WriteQueue) is not { } path) return;
         LastCheckpoint = path;
         if (!engine.HasRegisteredEvents(SavedCheckpoint)) engine.RegisterEvents([SavedCheckpoint], counter: "saved_checkpoint");
         engine.State.Extras["saved_checkpoint"] = ++saved;
@@ -89,6 +93,7 @@ public sealed class Checkpoint : IStateful
     {
         ArgumentNullException.ThrowIfNull(engine);
         if (!engine.HasRegisteredEvents(SavedCheckpoint)) engine.RegisterEvents([SavedCheckpoint], counter: "saved_checkpoint");
+        FlushAtRunEnd(engine);
         return engine.On(evt, Handle);
     }
 
@@ -110,7 +115,31 @@ public sealed class Checkpoint : IStateful
     {
         var parts = toSave.ToDictionary();
         if (includeSelf) parts[PartName] = this;
-        CheckpointFile.Save(path, parts);
+        if (saver.WriteQueue is { } queue) queue.Submit(path, CheckpointFile.Snapshot(parts));
+        else CheckpointFile.Save(path, parts);
+    }
+
+    // With background writes the run's files are durable when Run returns; after a failed run its own exception is the
+    // one reported, and a write that also failed is a warning beside it.
+    void FlushAtRunEnd(Engine engine)
+    {
+        if (saver.WriteQueue is null || !flushedAtRunEnd.Add(engine)) return;
+        engine.OnRunEnd(failure =>
+        {
+            if (failure is null)
+            {
+                saver.Flush();
+                return;
+            }
+            try
+            {
+                saver.Flush();
+            }
+            catch (CheckpointWriteException e)
+            {
+                Core.Diagnostics.Warnings.Warn(e.Message);
+            }
+        });
     }
 
     /// <summary>Restores every object of <paramref name="toLoad"/> from <paramref name="checkpoint"/> (Ignite's <c>Checkpoint.load_objects</c>).</summary>

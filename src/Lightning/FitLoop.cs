@@ -1,5 +1,6 @@
 using Unified.Core.Checkpointing;
 using Unified.Core.Data;
+using Unified.Core.Diagnostics;
 using Unified.Core.Distributed;
 using Unified.Core.Logging;
 using Unified.Core.Models;
@@ -61,7 +62,11 @@ internal sealed class FitLoop : IDisposable
         stepMetrics = StepMetrics;
         view.Kernel = kernel;
         // Under ddp rank 0 writes each checkpoint and every rank waits until it is durable.
-        state = new TrainingState(module, kernel) { ProcessGroup = strategy?.Group ?? SingleProcessGroup.Instance }.Add("loop", loop)
+        state = new TrainingState(module, kernel)
+        {
+            ProcessGroup = strategy?.Group ?? SingleProcessGroup.Instance,
+            WriteQueue = options.AsyncCheckpointing ? new CheckpointWriteQueue() : null,
+        }.Add("loop", loop)
             .Add(EpochEndProgress.PartName, epochEnd, optional: true);
         foreach (var callback in hooks.Callbacks)
         {
@@ -119,11 +124,27 @@ internal sealed class FitLoop : IDisposable
         {
             recorder.FitFailed(e);
             hooks.OnException(e);
+            FlushAfterFailure();
             throw;
         }
         finally
         {
             kernel.Finish();
+        }
+        // The fit's files are durable before Fit returns (and before a later Validate/Test reads "best" or "last").
+        state.WriteQueue?.Dispose();
+    }
+
+    // The fit's own exception is the one to report; a background write that also failed is a warning beside it.
+    void FlushAfterFailure()
+    {
+        try
+        {
+            state.WriteQueue?.Dispose();
+        }
+        catch (CheckpointWriteException e)
+        {
+            Warnings.Warn(e.Message);
         }
     }
 

@@ -101,7 +101,7 @@ public sealed class ModelCheckpoint : Callback, IStateful
         bool tiesWorst = score is double tie && retention.Keep > 0 && retention.Kept.Count >= retention.Keep && tie == retention.Kept[^1].Score;
         if ((options.Monitor is null || score is not null) && !tiesWorst)
         {
-            if (retention.Save(FileName(progress, scores, score), score, Writer(trainer, writer)) is { } path) LastModelPath = path;
+            if (retention.Save(FileName(progress, scores, score), score, Writer(trainer, writer), writer.WriteQueue) is { } path) LastModelPath = path;
         }
         if (options.SaveLast) LastModelPath = WriteLast(writer);
     }

@@ -117,6 +117,15 @@ public sealed class TrainerOptions
     /// </summary>
     public bool EnableCheckpointing { get; set; } = true;
 
+    /// <summary>
+    /// Write checkpoints off the training thread, as Lightning's <c>Trainer(plugins=[AsyncCheckpointIO()])</c>: a save
+    /// takes a CPU snapshot and returns; the file is written, flushed and renamed in the background, one at a time, with
+    /// the same bytes. Evicted top-k files are deleted only once the new one is durable. The fit waits for the last write
+    /// when it ends (also on an exception), so <c>Validate</c>/<c>Test</c> with <c>ckptPath: "best"</c> or <c>"last"</c>
+    /// read finished files. A failed write fails the fit at the next save or at its end, naming the file.
+    /// </summary>
+    public bool AsyncCheckpointing { get; set; }
+
     /// <summary>Find the operation that produced a NaN gradient, at some speed cost (Lightning's <c>detect_anomaly</c>: <c>torch.autograd.set_detect_anomaly</c>).</summary>
     public bool DetectAnomaly { get; set; }
 

@@ -30,14 +30,32 @@ public static class CheckpointFile
     /// <summary>Saves the current state of every part to <paramref name="path"/> (atomically and durably).</summary>
     public static void Save(string path, IReadOnlyDictionary<string, IStateful> parts)
     {
+        using var snapshot = Snapshot(parts, copy: false);
+        snapshot.WriteTo(path);
+    }
+
+    /// <summary>
+    /// Takes the current state of every part for a later (or background) write: CPU clones of the tensors, so the next
+    /// step may change the weights in place, and the metadata. Writing it gives the bytes <see cref="Save(string, IReadOnlyDictionary{string, IStateful})"/> writes.
+    /// </summary>
+    public static SafetensorsSnapshot Snapshot(IReadOnlyDictionary<string, IStateful> parts, bool copy = true)
+    {
         // Parts may create tensors for their state (the RNG state is a fresh copy); the scope frees those, not live ones.
         using var scope = NewDisposeScope();
-        Save(path, parts.Select(kv => KeyValuePair.Create(kv.Key, kv.Value.StateDict())).ToList());
+        return Snapshot(parts.Select(kv => KeyValuePair.Create(kv.Key, kv.Value.StateDict())).ToList(), copy);
     }
 
     /// <summary>Saves already-collected part states to <paramref name="path"/> (atomically and durably).</summary>
     /// <exception cref="ArgumentException">A part name is empty or has a dot, or a model tensor's name starts with another part's name.</exception>
     public static void Save(string path, IEnumerable<KeyValuePair<string, StateDict>> parts)
+    {
+        using var snapshot = Snapshot(parts, copy: false);
+        snapshot.WriteTo(path);
+    }
+
+    /// <summary>Takes already-collected part states for a later (or background) write; see <see cref="Snapshot(IReadOnlyDictionary{string, IStateful}, bool)"/>.</summary>
+    /// <exception cref="ArgumentException">A part name is empty or has a dot, or a model tensor's name starts with another part's name.</exception>
+    public static SafetensorsSnapshot Snapshot(IEnumerable<KeyValuePair<string, StateDict>> parts, bool copy = true)
     {
         var list = parts.ToList();
         var names = list.Select(p => p.Key).ToList();
@@ -69,7 +87,7 @@ public static class CheckpointFile
             [CheckpointKeys.Parts] = new JsonArray(names.Select(n => (JsonNode?)n).ToArray()).ToJsonString(),
             [CheckpointKeys.State] = values.ToJsonString(),
         };
-        SafetensorsWriter.Write(path, tensors, metadata, CheckpointKeys.DataSha256, CheckpointKeys.HeaderSha256);
+        return SafetensorsWriter.Snapshot(tensors, metadata, CheckpointKeys.DataSha256, CheckpointKeys.HeaderSha256, copy);
     }
 
     /// <summary>Loads, verifies and (for older versions) upgrades the checkpoint at <paramref name="path"/>.</summary>

@@ -45,7 +45,14 @@ public sealed class CheckpointRetention : IStateful
     /// not good enough (or <see cref="Keep"/> is 0).
     /// </summary>
     /// <exception cref="ArgumentException">Retention is by a monitored value and <paramref name="score"/> is null or NaN.</exception>
-    public string? Save(string fileName, double? score, Action<string> write)
+    /// <param name="fileName">The new file's name in <see cref="Directory"/>.</param>
+    /// <param name="score">Its monitored value (null without a monitor).</param>
+    /// <param name="write">Writes the file, or submits it to <paramref name="queue"/>.</param>
+    /// <param name="queue">
+    /// With a background writer, the evicted files are deleted on it after the new file's write completes (and not at
+    /// all if it fails), so that no file is deleted before its replacement is durable.
+    /// </param>
+    public string? Save(string fileName, double? score, Action<string> write, CheckpointWriteQueue? queue = null)
     {
         if (Keep == 0) return null;
         if (Mode is not null && (score is null || double.IsNaN(score.Value)))
@@ -72,9 +79,16 @@ public sealed class CheckpointRetention : IStateful
             counter--;
             throw;
         }
-        foreach (var old in evicted) File.Delete(old.Path);
-        if (evicted.Count > 0) AtomicFile.FlushDirectory(Directory);
+        if (evicted.Count == 0) return candidate.Path;
+        if (queue is null) Delete(evicted);
+        else queue.After(() => Delete(evicted));
         return candidate.Path;
+    }
+
+    void Delete(List<RetainedCheckpoint> evicted)
+    {
+        foreach (var old in evicted) File.Delete(old.Path);
+        AtomicFile.FlushDirectory(Directory);
     }
 
     int Compare(RetainedCheckpoint a, RetainedCheckpoint b)

@@ -5,4 +5,7 @@ public interface ICheckpointWriter
 {
     /// <summary>Writes a resumable checkpoint of the current state to <paramref name="path"/>, atomically and durably.</summary>
     void Save(string path);
+
+    /// <summary>The background writer <see cref="Save"/> submits to, or null when it writes before returning.</summary>
+    CheckpointWriteQueue? WriteQueue => null;
 }

@@ -20,13 +20,41 @@ public static class SafetensorsWriter
     public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null,
         string? dataSha256Key = null, string? headerSha256Key = null)
     {
-        // The scope frees the CPU copies (and the detach/contiguous temporaries) however the write ends.
+        using var snapshot = Snapshot(tensors, metadata, dataSha256Key, headerSha256Key, copy: false);
+        snapshot.WriteTo(path);
+    }
+
+    /// <summary>
+    /// Takes what <see cref="Write"/> would write, without writing it: CPU, contiguous, detached tensors (with
+    /// <paramref name="copy"/>, clones that the next optimiser step cannot change in place) and the metadata. The names
+    /// are checked here, so a bad call fails on the caller's thread. Writing the snapshot gives the same bytes as <see cref="Write"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A tensor name is empty, repeated or reserved.</exception>
+    public static SafetensorsSnapshot Snapshot(IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null,
+        string? dataSha256Key = null, string? headerSha256Key = null, bool copy = true)
+    {
+        // The scope frees the detach/cpu/contiguous temporaries; the snapshot owns the tensors it keeps.
         using var scope = NewDisposeScope();
-        var entries = tensors.Select(kv => (kv.Key, Tensor: kv.Value.detach().cpu().contiguous())).ToList();
+        var entries = tensors.Select(kv => (kv.Key, Tensor: Prepare(kv.Value, copy))).ToList();
         var names = new HashSet<string>(StringComparer.Ordinal) { "__metadata__" };
         foreach (var (name, _) in entries)
             if (name.Length == 0 || !names.Add(name))
                 throw new ArgumentException($"Tensor name '{name}' is empty, repeated or reserved; every tensor needs its own name.", nameof(tensors));
+        foreach (var (_, tensor) in entries) tensor.DetachFromDisposeScope();
+        return new SafetensorsSnapshot(entries, metadata, dataSha256Key, headerSha256Key);
+    }
+
+    // On the CPU, detach/cpu/contiguous may return a view of the live storage: a copy must not share it.
+    static Tensor Prepare(Tensor source, bool copy)
+    {
+        var tensor = source.detach().cpu().contiguous();
+        return copy && source.device_type == TorchSharp.DeviceType.CPU ? tensor.clone() : tensor;
+    }
+
+    /// <summary>Writes a <see cref="Snapshot"/>'s tensors and metadata to <paramref name="path"/> (atomically and durably); any thread.</summary>
+    internal static void WriteEntries(string path, IReadOnlyList<(string Name, Tensor Tensor)> entries, IReadOnlyDictionary<string, string>? metadata,
+        string? dataSha256Key, string? headerSha256Key)
+    {
         if (dataSha256Key is not null)
         {
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

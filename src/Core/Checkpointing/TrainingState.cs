@@ -62,10 +62,21 @@ public sealed class TrainingState : ICheckpointWriter
     /// </summary>
     public IProcessGroup ProcessGroup { get; set; } = SingleProcessGroup.Instance;
 
+    /// <summary>
+    /// Writes checkpoints in the background (Lightning's <c>AsyncCheckpointIO</c>): <see cref="Save"/> takes a snapshot
+    /// and returns; the owner flushes and disposes the queue. Null (default): <see cref="Save"/> returns once the file is durable.
+    /// Under ddp the barrier then waits for rank 0's snapshot, not for the file.
+    /// </summary>
+    public CheckpointWriteQueue? WriteQueue { get; set; }
+
     /// <inheritdoc />
     public void Save(string path)
     {
-        if (ProcessGroup.Rank == 0) CheckpointFile.Save(path, parts);
+        if (ProcessGroup.Rank == 0)
+        {
+            if (WriteQueue is { } queue) queue.Submit(path, CheckpointFile.Snapshot(parts));
+            else CheckpointFile.Save(path, parts);
+        }
         if (ProcessGroup.WorldSize > 1) ProcessGroup.Barrier();
     }
 
