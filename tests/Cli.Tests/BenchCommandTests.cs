@@ -53,4 +53,29 @@ public sealed class BenchCommandTests
         Assert.Equal(expected, json.GetProperty("pytorch_seconds").ValueKind);
         Assert.Equal(expected, json.GetProperty("pytorch_ratio").ValueKind);
     }
+
+    // The chart path on the quick suite (its numbers mean nothing): a well-formed PNG of the chart's size; a second run
+    // naming the same file is refused before measuring anything and leaves the file as it was (a user's data is sacred).
+    [Fact]
+    public void Bench_QuickWithChart_WritesAPngAndNeverReplacesIt()
+    {
+        using var temp = new TempDirectory();
+        string chart = temp.File("bench.png");
+
+        var run = CliRun.Of("bench", "--quick", "--json", "--chart", chart);
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        var png = PngFile.Read(chart);
+        Assert.Equal((Bench.SuiteChart.Width, Bench.SuiteChart.Height), (png.Width, png.Height));
+        Assert.Equal(JsonValueKind.Number, run.Json().GetProperty("mlp").GetProperty("lightning_ratio").ValueKind);
+        byte[] written = File.ReadAllBytes(chart);
+
+        var again = CliRun.Of("bench", "--quick", "--chart", chart);
+
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains($"--chart '{chart}' exists", again.Error);
+        Assert.Equal("", again.Output);
+        Assert.Equal(written, File.ReadAllBytes(chart));
+        Assert.Equal(["bench.png"], temp.FileNames());
+    }
 }

@@ -14,13 +14,21 @@ public static class BenchCommand
     {
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
         var quick = new Option<bool>("--quick") { Description = "A smoke run: 3 steps per timed epoch, one round, one child run per measurement (the numbers mean nothing)." };
+        var chart = new Option<string?>("--chart") { Description = "Also draw the ratios and the step overhead into this new PNG file (an existing file is never replaced)." };
         var command = new Command("bench", "The benchmark suite (front-end ratios, step overhead, start-up, peak memory, PyTorch), or one of the benchmarks below.")
         {
-            json, quick,
+            json, quick, chart,
         };
         command.SetAction(parsed =>
         {
+            string? chartPath = parsed.GetValue(chart);
+            if (chartPath is not null) SuiteChart.Validate(chartPath); // before the minutes of measuring
             var report = SuiteBenchmark.Run(parsed.GetValue(quick) ? SuiteOptions.Quick : SuiteOptions.Full, output);
+            if (chartPath is not null)
+            {
+                SuiteChart.Save(report, chartPath);
+                output.WriteLine($"chart: {chartPath}");
+            }
             if (parsed.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(report, Json));
             return ExitCodes.Success;
         });

@@ -68,17 +68,9 @@ public static class SuiteBenchmark
     internal static StepOverhead TinyStepOverhead(int rounds, int? batches)
     {
         // 1,000 steps of 8 samples: the step's arithmetic is a few microseconds, so the rest is per-step overhead.
-        var generator = new Generator(7);
-        using var loader = new TensorDataLoader(randn([8000, 10], generator: generator), randn([8000, 1], generator: generator), 8, shuffle: true, seed: 42);
+        using var loader = TinyModel.Loader();
         var train = batches is int n ? (IBatchLoader)new FirstBatches(loader, n) : loader;
-        Tensor Mse(Tensor output, Tensor target) => nn.functional.mse_loss(output, target);
-        (TrainingModule, nn.Module<Tensor, Tensor>, optim.Optimizer) Create()
-        {
-            var network = nn.Linear(10, 1);
-            var optimizer = optim.SGD(network.parameters(), 0.01);
-            return (new SupervisedModule(network, Mse, optimizer), network, optimizer);
-        }
-        var median = EpochTimer.Interleaved(rounds, 1, loop => EpochTimer.Time(loop, Create, train, Mse));
+        var median = EpochTimer.Interleaved(rounds, 1, loop => EpochTimer.Time(loop, TinyModel.Create, train, TinyModel.Mse));
         double perStep = 1e6 / train.Count;
         return new StepOverhead((median["lightning"] - median["raw"]) * perStep, (median["ignite"] - median["raw"]) * perStep, median["raw"] * perStep, train.Count);
     }
