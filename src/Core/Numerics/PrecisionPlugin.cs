@@ -43,8 +43,12 @@ public abstract class PrecisionPlugin : IStateful, IDisposable
     /// <summary>The tensor to call <c>backward()</c> on.</summary>
     public virtual Tensor ScaleLoss(Tensor loss) => loss;
 
-    /// <summary>Runs after every backward pass (mixed precisions move gradients to the fp32 master weights here).</summary>
-    public virtual void AfterBackward() { }
+    /// <summary>
+    /// Runs after every backward pass (mixed precisions move gradients to the fp32 master weights here);
+    /// <paramref name="gradientsZeroed"/>: the optimiser's gradients were zeroed and no backward has added to them
+    /// since, so they may be overwritten instead of added to.
+    /// </summary>
+    public virtual void AfterBackward(bool gradientsZeroed) { }
 
     /// <summary>Unscales the gradients of <paramref name="parameters"/>; false means skip this optimiser step.</summary>
     public virtual bool PrepareStep(IReadOnlyList<Parameter> parameters) => true;

@@ -24,6 +24,8 @@ public sealed class StepKernel : IStateful, IDisposable
     int pendingMicroBatches;
     int? scheduledAccumulation;
     bool windowHasGradients;
+    // Whether the optimiser's gradients were zeroed and no backward has added to them since.
+    bool gradientsZeroed;
 
     /// <summary>
     /// The kernel for <paramref name="module"/> on <paramref name="device"/>: moves the network, applies the precision
@@ -170,6 +172,7 @@ public sealed class StepKernel : IStateful, IDisposable
         {
             BeforeZeroGrad?.Invoke();
             optimizers.Optimizer.zero_grad();
+            gradientsZeroed = true;
         }
         bool stepping = ++pendingMicroBatches == accumulate || isLastInEpoch;
         if (IsUsable(loss)) Backward(accumulate == 1 ? loss : loss / accumulate, stepping);
@@ -227,8 +230,8 @@ public sealed class StepKernel : IStateful, IDisposable
             AfterBackward?.Invoke();
             return normalised;
         });
-        Precision.AfterBackward();
-        windowHasGradients = true;
+        Precision.AfterBackward(gradientsZeroed);
+        (windowHasGradients, gradientsZeroed) = (true, false);
     }
 
     /// <summary>
