@@ -64,9 +64,19 @@ public sealed partial class Trainer
         if (ResolveCheckpoint(ckptPath) is { } path) ModelWeights.Load(module.Network, path);
         var device = Accelerator.Resolve(options.Accelerator).Device;
         module.Network.to(device);
-        var hooks = Begin(stage, module, data, isGlobalZero: true);
-        // The trainer's loggers, as the fit's (rank 0, not under FastDevRun); Lightning finalizes them at every stage's end.
+        // The trainer's loggers, as the fit's (rank 0, not under FastDevRun); Lightning finalizes them at every stage's
+        // end, with "failed" when the stage failed, setup included (call.py _call_and_handle_interrupt, _interrupt).
         var recorder = new EvaluationRecorder(options.RecorderOptions());
+        HookRunner hooks;
+        try
+        {
+            hooks = Begin(stage, module, data, isGlobalZero: true);
+        }
+        catch (Exception e)
+        {
+            recorder.Failed(e);
+            throw;
+        }
         try
         {
             // After the data module's Setup (Lightning reads the loaders once the stage is set up).
