@@ -17,9 +17,11 @@ internal sealed class EvaluationLoop(HookRunner hooks, TrainerView view, Device 
     /// <summary>
     /// Runs up to <paramref name="limit"/> batches of <paramref name="loader"/>; <paramref name="metrics"/> computes the
     /// logged means after the epoch-end hooks (so that what they log counts) and before the end hooks, which see them.
-    /// Predictions (predict only) are returned, detached and owned by the caller.
+    /// Predictions (predict only) are returned, detached and owned by the caller. <paramref name="batchLogged"/> runs
+    /// after each validation or test batch's end hooks (evaluation_loop.py <c>_evaluation_step</c>: the step's values to
+    /// the loggers).
     /// </summary>
-    public List<Tensor> Run(Phase phase, IBatchLoader loader, int limit, Func<LoggedValues>? metrics)
+    public List<Tensor> Run(Phase phase, IBatchLoader loader, int limit, Func<LoggedValues>? metrics, Action? batchLogged = null)
     {
         var network = hooks.Module.Network;
         var lightning = hooks.Lightning;
@@ -58,6 +60,7 @@ internal sealed class EvaluationLoop(HookRunner hooks, TrainerView view, Device 
                 }
                 if (batchEnd) BatchEnd(phase, batch, i);
                 if (lightning is not null) (lightning.InEvaluationBatch, lightning.CurrentBatchSize) = (false, 1);
+                batchLogged?.Invoke();
             }
             Hook(phase, "EpochEnd");
             if (metrics is not null) view.Update(metrics());

@@ -271,13 +271,16 @@ internal sealed class FitLoop : IDisposable
 
     bool ValidatesIn(int epoch) => data.Validation is not null && valBatches > 0 && (epoch + 1) % options.CheckValEveryNEpoch == 0;
 
-    // What a validation run logged is forgotten before the next run, so that each run's values are its own.
+    // What a validation run logged is forgotten before the next run, so that each run's values are its own. Its
+    // per-step values (only the names it logged, not training's) reach the loggers after every batch.
     void Validate(int epoch)
     {
         module.Logged.Forget(validationNames);
         var before = module.Logged.Names.ToHashSet(StringComparer.Ordinal);
+        var log = recorder.Evaluation;
         using (recorder.BeginValidation(epoch))
-            evaluation.Run(EvaluationLoop.Phase.Validation, data.Validation!, valBatches, Metrics);
+            evaluation.Run(EvaluationLoop.Phase.Validation, data.Validation!, valBatches, Metrics,
+                () => log.BatchCompleted(() => module.Logged.ComputeStep(name => !before.Contains(name)).Logged));
         validationNames.UnionWith(module.Logged.Names.Where(n => !before.Contains(n)));
     }
 

@@ -2,6 +2,7 @@ using TorchSharp;
 using Unified.Core.Accelerators;
 using Unified.Core.Checkpointing;
 using Unified.Core.Data;
+using Unified.Core.Logging;
 using Unified.Core.Runtime;
 using Unified.Core.Training;
 using static TorchSharp.torch;
@@ -63,22 +64,40 @@ public sealed partial class Trainer
         if (ResolveCheckpoint(ckptPath) is { } path) ModelWeights.Load(module.Network, path);
         var device = Accelerator.Resolve(options.Accelerator).Device;
         module.Network.to(device);
-        var hooks = Begin(stage, module, data, isGlobalZero: true);
+        // The trainer's loggers, as the fit's (rank 0, not under FastDevRun); Lightning finalizes them at every stage's
+        // end, with "failed" when the stage failed, setup included (call.py _call_and_handle_interrupt, _interrupt).
+        var recorder = new EvaluationRecorder(options.RecorderOptions());
+        HookRunner hooks;
+        try
+        {
+            hooks = Begin(stage, module, data, isGlobalZero: true);
+        }
+        catch (Exception e)
+        {
+            recorder.Failed(e);
+            throw;
+        }
         try
         {
             // After the data module's Setup (Lightning reads the loaders once the stage is set up).
             var loader = loaderOf(data);
             int limit = limitOf(loader.Count);
             module.Logged.Reset();
-            var predictions = new EvaluationLoop(hooks, view!, device).Run(phase, loader, limit, phase == EvaluationLoop.Phase.Predict ? null : () => module.Logged.ComputeEpoch(null));
-            var metrics = phase == EvaluationLoop.Phase.Predict ? view!.CallbackMetrics : module.Logged.ComputeEpoch(null).Callback;
+            bool predict = phase == EvaluationLoop.Phase.Predict;
+            var predictions = new EvaluationLoop(hooks, view!, device).Run(phase, loader, limit, predict ? null : () => module.Logged.ComputeEpoch(null),
+                predict ? null : () => recorder.BatchCompleted(() => module.Logged.ComputeStep().Logged));
+            var metrics = predict ? view!.CallbackMetrics : module.Logged.ComputeEpoch(null).Callback;
+            // logger_connector.py log_eval_end_metrics: the loggers' view, with the fit's epoch, at its global step.
+            if (!predict) recorder.RunCompleted(module.Logged.ComputeEpoch(null).Logged, CurrentEpoch, GlobalStep);
             module.Logged.Reset();
             End(hooks, data, stage);
+            recorder.Finish(RunStatus.Success);
             return (metrics, predictions);
         }
         catch (Exception e)
         {
             hooks.OnException(e);
+            recorder.Failed(e);
             throw;
         }
     }

@@ -25,7 +25,7 @@ public sealed partial class Trainer
     readonly List<EpochResult> history = [];
     TrainerView? view;
     ModelCheckpoint? defaultCheckpoint;
-    int running;
+    int running, fitEpoch;
 
     /// <summary>Creates a trainer; options are validated here.</summary>
     public Trainer(TrainerOptions? options = null)
@@ -46,7 +46,7 @@ public sealed partial class Trainer
     /// <summary>The values logged with <c>progressBar: true</c> (Lightning's <c>progress_bar_metrics</c>).</summary>
     public IReadOnlyDictionary<string, double> ProgressBarMetrics => view?.ProgressBarMetrics ?? new Dictionary<string, double>();
 
-    /// <summary>The 0-based epoch the last fit was in when it ended (Lightning's <c>current_epoch</c>).</summary>
+    /// <summary>The 0-based epoch the last fit was in when it ended (Lightning's <c>current_epoch</c>); a later Validate, Test or Predict keeps it (Lightning keeps the fit loop's progress), 0 before any fit.</summary>
     public int CurrentEpoch => view?.CurrentEpoch ?? 0;
 
     /// <summary>Optimiser steps taken by the last fit.</summary>
@@ -126,7 +126,7 @@ public sealed partial class Trainer
             }
             finally
             {
-                (GlobalStep, CommunicationSeconds) = (loop.GlobalStep, loop.CommunicationSeconds);
+                (GlobalStep, CommunicationSeconds, fitEpoch) = (loop.GlobalStep, loop.CommunicationSeconds, view!.CurrentEpoch);
             }
             End(hooks, data, TrainerStage.Fit);
         }
@@ -144,7 +144,11 @@ public sealed partial class Trainer
     {
         var dataModule = data as LightningDataModule;
         var lightning = module as LightningModule;
-        view = new TrainerView(stage, new TrainerProgress(0, options.EffectiveMaxEpochs, 0, 0, 0, isGlobalZero),
+        // Validate, Test and Predict see the last fit's epoch and global step (Lightning's fit_loop progress stays).
+        var progress = stage == TrainerStage.Fit
+            ? new TrainerProgress(0, options.EffectiveMaxEpochs, 0, 0, 0, isGlobalZero)
+            : new TrainerProgress(fitEpoch, options.EffectiveMaxEpochs, 0, 0, GlobalStep, isGlobalZero);
+        view = new TrainerView(stage, progress,
             isGlobalZero && options.FastDevRun is null ? [.. options.Loggers] : [], options.EffectiveMaxSteps)
         { FastDevRun = options.FastDevRun is not null, LogEveryNSteps = options.LogEveryNSteps };
         var hooks = new HookRunner(CallbackList(lightning), module, view);

@@ -136,13 +136,35 @@ public sealed class CsvLoggerTests : IDisposable
         Assert.Contains("writable SaveDir", error.Message);
     }
 
+    // Lightning finalizes its loggers at the end of every stage and the next stage logs into them again
+    // (trainer/call.py _call_teardown_hook); CSVLogger.finalize only saves, and a new key rewrites the file with the
+    // wider header (fabric/loggers/csv_logs.py _ExperimentWriter.save / _rewrite_with_new_header).
     [Fact]
-    public void LogMetrics_AfterFinish_Throws()
+    public void LogMetrics_AfterFinish_ContinuesTheSameFile_WideningTheHeaderForANewKey()
     {
-        var csv = new CsvLogger(new CsvLoggerOptions { SaveDir = temp.Path });
+        using var csv = new CsvLogger(new CsvLoggerOptions { SaveDir = temp.Path });
+        csv.LogMetrics(new Dictionary<string, double> { ["val_loss"] = 0.5, ["epoch"] = 1 }, 8);
+        csv.Finish(RunStatus.Success);
+        csv.LogMetrics(new Dictionary<string, double> { ["val_loss"] = 0.25, ["epoch"] = 1 }, 8);
+        csv.Finish(RunStatus.Success);
+        csv.LogMetrics(new Dictionary<string, double> { ["test_loss"] = 0.125, ["epoch"] = 1 }, 8);
         csv.Finish(RunStatus.Failed);
 
-        var error = Assert.Throws<InvalidOperationException>(() => csv.LogMetrics(new Dictionary<string, double> { ["x"] = 1 }, 0));
-        Assert.Contains("has finished", error.Message);
+        Assert.Equal(["metrics.csv"], Directory.GetFiles(csv.LogDir).Select(Path.GetFileName));
+        Assert.Equal(
+            "epoch,step,test_loss,val_loss\r\n" +
+            "1,8,,0.5\r\n" +
+            "1,8,,0.25\r\n" +
+            "1,8,0.125,\r\n",
+            File.ReadAllText(csv.MetricsFile));
+    }
+
+    [Fact]
+    public void LogMetrics_AfterDispose_Throws()
+    {
+        var csv = new CsvLogger(new CsvLoggerOptions { SaveDir = temp.Path });
+        csv.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => csv.LogMetrics(new Dictionary<string, double> { ["x"] = 1 }, 0));
     }
 }

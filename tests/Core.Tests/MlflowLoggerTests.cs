@@ -174,6 +174,31 @@ public sealed class MlflowLoggerTests : IDisposable
         Assert.Equal("FINISHED", server.Runs.Values.Single().Status);
     }
 
+    // Lightning's MLFlowLogger.finalize calls set_terminated at every stage's end and the next stage logs into the same
+    // run (trainer/call.py _call_teardown_hook; loggers/mlflow.py finalize).
+    [Fact]
+    public void LogMetrics_AfterFinish_LogsIntoTheSameRun_AndTheNextFinishSetsItsStatusAgain()
+    {
+        var mlflow = NewLogger();
+        mlflow.LogMetrics(new Dictionary<string, double> { ["train_loss"] = 1 }, 8);
+        mlflow.Finish(RunStatus.Success);
+        string runId = mlflow.RunId!;
+        long firstEnd = server.Runs[runId].EndTime!.Value;
+
+        mlflow.LogMetrics(new Dictionary<string, double> { ["val_loss"] = 0.25 }, 8);
+        mlflow.Finish(RunStatus.Failed);
+
+        Assert.Empty(server.Violations);
+        var run = Assert.Single(server.Runs.Values);
+        Assert.Equal(runId, run.Id);
+        Assert.Equal([("train_loss", 1.0, 8L), ("val_loss", 0.25, 8L)], run.Metrics.Select(m => (m.Key, m.Value, m.Step)));
+        Assert.Equal("FAILED", run.Status);
+        Assert.True(run.EndTime >= firstEnd);
+        Assert.Equal(2, server.Requests.Count(r => r == "POST runs/update"));
+        mlflow.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => mlflow.LogMetrics(new Dictionary<string, double> { ["x"] = 1 }, 9));
+    }
+
     [Fact]
     public void KeysWithCharactersMlflowRefuses_AreCleanedAsLightningDoes()
     {

@@ -97,6 +97,31 @@ public sealed class TensorBoardLoggerTests : IDisposable
         Assert.True(File.Exists(Path.Combine(tb.LogDir, "hparams.yaml")));
     }
 
+    // PyTorch's SummaryWriter.close() drops its file writer and the next add_scalar opens a new event file in the same
+    // log_dir; Lightning's TensorBoardLogger.finalize closes it at every stage's end (trainer/call.py _call_teardown_hook).
+    [Fact]
+    public void LogMetrics_AfterFinish_StartsANewEventFileInTheSameFolder_LeavingTheFirstAsItWas()
+    {
+        using var tb = NewLogger();
+        tb.LogHyperparameters(new Dictionary<string, object?> { ["lr"] = 0.5 });
+        tb.LogMetrics(new Dictionary<string, double> { ["train_loss"] = 1 }, 8);
+        tb.Finish(RunStatus.Success);
+        string first = tb.EventFile;
+        long firstLength = new FileInfo(first).Length;
+
+        tb.LogMetrics(new Dictionary<string, double> { ["val_loss"] = 0.25, ["epoch"] = 1 }, 8);
+        tb.Finish(RunStatus.Success);
+
+        Assert.NotEqual(first, tb.EventFile);
+        Assert.Equal(2, Directory.GetFiles(tb.LogDir, "events.out.tfevents.*").Length);
+        Assert.Equal(firstLength, new FileInfo(first).Length);
+        var events = TfEventReader.Read(tb.EventFile);
+        Assert.Equal("brain.Event:2", events[0].FileVersion);
+        Assert.Equal([("val_loss", 0.25f, 8L), ("epoch", 1f, 8L)], events.Skip(1).SelectMany(e => e.Values.Select(v => (v.Tag, v.SimpleValue!.Value, e.Step))));
+        // The hparams session ended in the first file; the second has no second session end.
+        Assert.Single(TfEventReader.Read(first).SelectMany(e => e.Values), v => v.Tag == "_hparams_/session_end_info");
+    }
+
     [Fact]
     public void Histograms_KeepEveryValueInTheirBuckets()
     {

@@ -50,7 +50,12 @@ public sealed class SupervisedLoggingTests : IDisposable
         Assert.Equal("1", last[0]);
         Assert.Equal(state.Metrics["val_loss"], double.Parse(last[5], System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal("learning_rate: 0.001\n", File.ReadAllText(Path.Combine(csv.LogDir, "hparams.yaml")));
-        Assert.Throws<InvalidOperationException>(() => csv.LogMetrics(new Dictionary<string, double>(), 0)); // finished
+        // Finished, not spent: a later run stage logs into the same file (Lightning's trainer/call.py _call_teardown_hook).
+        csv.LogMetrics(new Dictionary<string, double> { ["later"] = 1 }, 16);
+        csv.Flush();
+        var after = File.ReadAllLines(csv.MetricsFile);
+        Assert.Equal(lines.Length + 1, after.Length);
+        Assert.Equal("epoch,later,step,train_loss,train_loss_step,val_accuracy,val_loss", after[0]);
     }
 
     [Fact]

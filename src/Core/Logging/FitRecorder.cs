@@ -47,11 +47,19 @@ public sealed class FitRecorder : IDisposable
         log = factory.CreateLogger<FitRecorder>();
         bool rankZero = (this.options.ProcessGroup?.Rank ?? 0) == 0;
         if (rankZero && this.options.Loggers.Count > 0) loggers = new ExperimentLoggerCollection(this.options.Loggers, factory);
+        Evaluation = new EvaluationRecorder(loggers);
         frameworkTag = new(TrainingTelemetry.FrameworkTag, this.options.Framework);
     }
 
     /// <summary>Logger calls that failed (each was logged as a warning).</summary>
     public int LoggerFailures => loggers?.FailureCount ?? 0;
+
+    /// <summary>
+    /// The fit's validation batches, to the same loggers: per-step values per batch at the count of validation batches
+    /// seen in this fit (not reset between its validation runs; the sanity check is not passed in). Epoch-end values go
+    /// into <see cref="EpochCompleted"/>'s row.
+    /// </summary>
+    public EvaluationRecorder Evaluation { get; }
 
     /// <summary>
     /// Starts the <c>fit</c> span and logs <paramref name="module"/>'s hyper-parameters; <paramref name="kernel"/>

@@ -3,8 +3,11 @@ namespace Unified.Core.Logging;
 /// <summary>
 /// An experiment tracker that records a run's hyper-parameters and metrics (Lightning's <c>Logger</c>, Ignite's
 /// <c>BaseLogger</c>): CSV, TensorBoard or MLflow. Calls are buffered; <see cref="Flush"/> writes them out and
-/// <see cref="Finish"/> writes the rest and closes the run. In a multi-process run only rank 0 should log; the
-/// caller decides (see <see cref="FitRecorderOptions.ProcessGroup"/>).
+/// <see cref="Finish"/> writes the rest and records how the stage ended. A finished logger is not spent: as in
+/// Lightning, where every stage (fit, validate, test, predict) ends with <c>logger.finalize("success")</c> and the next
+/// stage logs into the same loggers (trainer/call.py <c>_call_teardown_hook</c>), a call after <see cref="Finish"/>
+/// continues the same run. <see cref="IDisposable.Dispose"/> ends it for good. In a multi-process run only rank 0
+/// should log; the caller decides (see <see cref="FitRecorderOptions.ProcessGroup"/>).
 /// </summary>
 /// <example><code>
 /// using var csv = new CsvLogger(new CsvLoggerOptions { SaveDir = "logs" });
@@ -40,6 +43,10 @@ public interface IExperimentLogger : IDisposable
     /// <summary>Writes everything buffered so far.</summary>
     void Flush();
 
-    /// <summary>Writes everything buffered, records how the run ended, and closes the run; later calls throw.</summary>
+    /// <summary>
+    /// Writes everything buffered and records how the stage ended (Lightning's <c>finalize(status)</c>). Later calls
+    /// continue the same run (CSV: the same <c>metrics.csv</c>; TensorBoard: a new event file in the same folder;
+    /// MLflow: the same run, whose status the next <see cref="Finish"/> sets again).
+    /// </summary>
     void Finish(RunStatus status);
 }

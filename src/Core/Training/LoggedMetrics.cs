@@ -10,7 +10,7 @@ namespace Unified.Core.Training;
 /// Logged scalars and metrics of the running epoch, as Lightning's <c>_ResultCollection</c>
 /// (trainer/connectors/logger_connector/result.py): per name its <see cref="LogOptions"/>, the latest step value and
 /// the epoch's reduction (a batch-size-weighted mean by default), kept on the values' device so that logging costs
-/// no host sync; <see cref="ComputeEpoch"/> and <see cref="ComputeStep"/> read them (one sync each).
+/// no host sync; <see cref="ComputeEpoch"/> and <see cref="ComputeStep()"/> read them (one sync each).
 /// </summary>
 public sealed class LoggedMetrics : IStateful, IDisposable
 {
@@ -214,9 +214,13 @@ public sealed class LoggedMetrics : IStateful, IDisposable
     }
 
     /// <summary>The latest per-step values in Lightning's three views (one host sync); names also logged per epoch get <c>NAME_step</c> too.</summary>
-    public LoggedValues ComputeStep()
+    public LoggedValues ComputeStep() => ComputeStep(static _ => true);
+
+    /// <summary>As <see cref="ComputeStep()"/>, for the names <paramref name="include"/> accepts only (e.g. those an evaluation run logged).</summary>
+    public LoggedValues ComputeStep(Func<string, bool> include)
     {
-        var step = entries.Where(e => e.Value.Step is not null).ToList();
+        ArgumentNullException.ThrowIfNull(include);
+        var step = entries.Where(e => e.Value.Step is not null && include(e.Key)).ToList();
         if (step.Count == 0) return LoggedValues.Empty;
         using var scope = NewDisposeScope();
         var read = stack(step.Select(e => e.Value.Step!.cpu()).ToArray()).data<double>().ToArray();

@@ -10,7 +10,9 @@ namespace Unified.Core.Logging.Csv;
 /// <c>csv</c> module). Rows are kept in memory and appended at every <see cref="Flush"/>; a new key rewrites the
 /// file with the wider header (atomically). A <c>metrics.csv</c> that is already there belongs to another run and is
 /// never overwritten, unless this run resumes it (<see cref="Resume"/>): then its rows up to the checkpoint's step
-/// are kept and the new ones appended.
+/// are kept and the new ones appended. <see cref="Finish"/> writes what is buffered; rows logged after it (e.g. by a
+/// later <c>Validate</c>) are appended to the same file, a new key widening its header as Lightning's
+/// <c>_ExperimentWriter.save</c> does.
 /// </summary>
 /// <example><code>var csv = new CsvLogger(new CsvLoggerOptions { SaveDir = "logs", Name = "mnist" }); // logs/mnist/version_0/metrics.csv</code></example>
 public sealed class CsvLogger : IExperimentLogger
@@ -24,7 +26,7 @@ public sealed class CsvLogger : IExperimentLogger
     readonly List<Dictionary<string, string>> pending = [], written = [];
     readonly Dictionary<string, object?> hyperparameters = new(StringComparer.Ordinal);
     // foreign: metrics.csv was there before this logger and no resume has claimed it; rewrite: resumed rows were dropped.
-    bool finished, foreign, rewrite;
+    bool foreign, rewrite, disposed;
 
     /// <summary>Resolves the run folder, creates it and checks that it is writable.</summary>
     /// <exception cref="IOException">The folder cannot be created or written.</exception>
@@ -52,7 +54,7 @@ public sealed class CsvLogger : IExperimentLogger
     /// <exception cref="InvalidDataException">The existing file is damaged.</exception>
     public void Resume(long step)
     {
-        ThrowIfFinished();
+        ThrowIfDisposed();
         foreign = false;
         if (!File.Exists(MetricsFile)) return;
         var (header, rows) = CsvTable.Read(MetricsFile);
@@ -68,7 +70,7 @@ public sealed class CsvLogger : IExperimentLogger
     public void LogHyperparameters(IReadOnlyDictionary<string, object?> hyperparameters)
     {
         ArgumentNullException.ThrowIfNull(hyperparameters);
-        ThrowIfFinished();
+        ThrowIfDisposed();
         ThrowIfForeign();
         foreach (var (key, value) in hyperparameters) this.hyperparameters[key] = value;
         HparamsYaml.Write(Path.Combine(LogDir, HparamsYaml.FileName), this.hyperparameters);
@@ -78,7 +80,7 @@ public sealed class CsvLogger : IExperimentLogger
     public void LogMetrics(IReadOnlyDictionary<string, double> metrics, long step)
     {
         ArgumentNullException.ThrowIfNull(metrics);
-        ThrowIfFinished();
+        ThrowIfDisposed();
         var row = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in metrics)
         {
@@ -122,30 +124,23 @@ public sealed class CsvLogger : IExperimentLogger
         rewrite = false;
     }
 
-    /// <inheritdoc />
-    public void Finish(RunStatus status)
-    {
-        if (finished) return;
-        Flush();
-        finished = true;
-    }
+    /// <summary>Writes what is buffered (a CSV file records no status: Lightning's <c>CSVLogger.finalize</c> only saves); later rows go to the same file.</summary>
+    public void Finish(RunStatus status) => Flush();
 
-    /// <summary>Writes what is buffered (a CSV file records no run status, so this is <see cref="Finish"/>), except into another run's file, which was refused already.</summary>
+    /// <summary>Writes what is buffered, except into another run's file, which was refused already.</summary>
     public void Dispose()
     {
-        if (foreign) finished = true;
-        else Finish(RunStatus.Success);
+        if (disposed) return;
+        if (!foreign) Flush();
+        disposed = true;
     }
+
+    void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(disposed, this);
 
     void ThrowIfForeign()
     {
         if (foreign)
             throw new IOException($"'{MetricsFile}' was written by another run and is left as it is; log to another version or folder, or resume that run.");
-    }
-
-    void ThrowIfFinished()
-    {
-        if (finished) throw new InvalidOperationException($"The CSV logger of {LogDir} has finished; create a new logger for another run.");
     }
 
     // Python's csv.writer defaults: quote only when needed, double embedded quotes, "\r\n" after every row.

@@ -14,7 +14,10 @@ namespace Unified.Core.Logging.Mlflow;
 /// 100 tags, 1000 values per request) and closes the run with <c>runs/update</c> (FINISHED, FAILED or KILLED).
 /// Nothing touches the network until the first flush. A server that is down or slow never stops training: each
 /// request has a timeout and bounded retries with back-off, then a warning is logged and the data stays buffered for
-/// the next flush. MLflow's deprecated <c>mlruns/</c> file store is not written.
+/// the next flush. After <see cref="Finish"/> the logger keeps the run: a later call (e.g. a later <c>Validate</c>)
+/// logs into it and the next <see cref="Finish"/> sets its status and end time again, as Lightning's
+/// <c>MLFlowLogger.finalize</c> (<c>set_terminated</c>) does at the end of every stage. MLflow's deprecated
+/// <c>mlruns/</c> file store is not written.
 /// </summary>
 /// <example><code>var mlflow = new MlflowLogger(new MlflowLoggerOptions { TrackingUri = "http://127.0.0.1:5000", ExperimentName = "digits" });</code></example>
 public sealed partial class MlflowLogger : IExperimentLogger
@@ -36,7 +39,7 @@ public sealed partial class MlflowLogger : IExperimentLogger
     long retryAt;
     int failures;
     // reopen: a continued run (options.RunId) is set back to RUNNING before anything is logged into it.
-    bool finished, reopen;
+    bool disposed, reopen;
 
     /// <summary>Checks the options and the tracking URI; does not contact the server (see <see cref="Connect"/>).</summary>
     /// <exception cref="ArgumentException">No tracking URI is set, or it is not an <c>http(s)://</c> URI.</exception>
@@ -71,7 +74,7 @@ public sealed partial class MlflowLogger : IExperimentLogger
     /// <exception cref="MlflowException">The server cannot be reached or refused; the message says which and how to fix it.</exception>
     public void Connect()
     {
-        ThrowIfFinished();
+        ObjectDisposedException.ThrowIf(disposed, this);
         if (EnsureRun() is { } failure)
             throw new MlflowException(
                 $"MLflow tracking server at {TrackingUri} could not be used: {failure.Message}. Start it (e.g. 'mlflow server --host 127.0.0.1 --port 5000') " +
@@ -82,7 +85,7 @@ public sealed partial class MlflowLogger : IExperimentLogger
     public void LogHyperparameters(IReadOnlyDictionary<string, object?> hyperparameters)
     {
         ArgumentNullException.ThrowIfNull(hyperparameters);
-        ThrowIfFinished();
+        ObjectDisposedException.ThrowIf(disposed, this);
         foreach (var (key, value) in HyperparameterValues.Flatten(hyperparameters))
         {
             string text = HyperparameterValues.AsText(value);
@@ -98,7 +101,7 @@ public sealed partial class MlflowLogger : IExperimentLogger
     public void LogTags(IReadOnlyDictionary<string, string> tags)
     {
         ArgumentNullException.ThrowIfNull(tags);
-        ThrowIfFinished();
+        ObjectDisposedException.ThrowIf(disposed, this);
         foreach (var (key, value) in tags) this.tags.Add(new(Key(key), value));
     }
 
@@ -106,51 +109,46 @@ public sealed partial class MlflowLogger : IExperimentLogger
     public void LogMetrics(IReadOnlyDictionary<string, double> metrics, long step)
     {
         ArgumentNullException.ThrowIfNull(metrics);
-        ThrowIfFinished();
+        ObjectDisposedException.ThrowIf(disposed, this);
         long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         foreach (var (key, value) in metrics)
             this.metrics.Add((Key(options.Prefix.Length > 0 ? options.Prefix + "-" + key : key), value, now, step));
         if (this.metrics.Count >= MaxMetricsPerBatch) Send(force: false);
     }
 
-    /// <summary>Sends everything buffered, unless the server failed recently (then it waits for the cool-down; nothing is lost). Does nothing once finished.</summary>
+    /// <summary>Sends everything buffered, unless the server failed recently (then it waits for the cool-down; nothing is lost). Does nothing once disposed.</summary>
     public void Flush()
     {
-        if (!finished) Send(force: false);
+        if (!disposed) Send(force: false);
     }
 
-    /// <summary>Sends everything buffered and sets the run's status (FINISHED, FAILED or KILLED) and end time; warns about anything it could not deliver.</summary>
+    /// <summary>
+    /// Sends everything buffered and sets the run's status (FINISHED, FAILED or KILLED) and end time; warns about
+    /// anything it could not deliver. The run stays this logger's: later calls log into it.
+    /// </summary>
     public void Finish(RunStatus status)
     {
-        if (finished) return;
-        finished = true;
+        if (disposed) return;
         string state = status switch { RunStatus.Success => "FINISHED", RunStatus.Cancelled => "KILLED", _ => "FAILED" };
-        try
+        if (Send(force: true) && RunId is { } runId)
         {
-            if (Send(force: true) && RunId is { } runId)
+            var update = client.Post("runs/update", w =>
             {
-                var update = client.Post("runs/update", w =>
-                {
-                    w.WriteString("run_id", runId);
-                    w.WriteString("status", state);
-                    w.WriteNumber("end_time", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-                });
-                if (update.Outcome == MlflowOutcome.Ok) return;
-                Warn("runs/update", update, 1);
-            }
-            log.MlflowUndelivered(TrackingUri.ToString(), metrics.Count, @params.Count, tags.Count, state);
+                w.WriteString("run_id", runId);
+                w.WriteString("status", state);
+                w.WriteNumber("end_time", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            });
+            if (update.Outcome == MlflowOutcome.Ok) return;
+            Warn("runs/update", update, 1);
         }
-        finally
-        {
-            client.Dispose();
-        }
+        log.MlflowUndelivered(TrackingUri.ToString(), metrics.Count, @params.Count, tags.Count, state);
     }
 
-    /// <summary>Tries once more to deliver what is buffered, without closing the run on the server, and releases the connection.</summary>
+    /// <summary>Tries once more to deliver what is buffered, without changing the run's status on the server, and releases the connection; later calls throw.</summary>
     public void Dispose()
     {
-        if (finished) return;
-        finished = true;
+        if (disposed) return;
+        disposed = true;
         try
         {
             if (PendingCount > 0 && !Send(force: true))
@@ -317,11 +315,6 @@ public sealed partial class MlflowLogger : IExperimentLogger
                 $"MLflow tracking URI '{text}' is not an http:// or https:// address. The mlruns/ file store is deprecated upstream and not written; " +
                 "run a tracking server ('mlflow server --host 127.0.0.1 --port 5000') and use its http:// URI.", nameof(configured));
         return uri;
-    }
-
-    void ThrowIfFinished()
-    {
-        if (finished) throw new InvalidOperationException($"The MLflow logger of run {RunId ?? "(not created)"} has finished; create a new logger for another run.");
     }
 
     // Lightning's MLFlowLogger removes the same characters.
