@@ -40,6 +40,7 @@ internal sealed class FitLoop : IDisposable
     readonly Func<IReadOnlyDictionary<string, double>> stepMetrics;
     readonly bool manual;
     bool resumed, layoutChecked;
+    int epochsRun;
 
     public FitLoop(TrainerOptions options, ITrainingModule module, IDataModule data, DdpStrategy? strategy, Device device,
         HookRunner hooks, TrainerView view, List<EpochResult> history, CancellationToken cancellationToken)
@@ -116,6 +117,9 @@ internal sealed class FitLoop : IDisposable
                 TrainEpoch(epoch, epoch == startEpoch ? Math.Min(startBatch, batches) : 0);
             if (history.Count == 0 && loop.Metrics.Count > 0)
                 history.Add(new EpochResult(loop.BatchesDone > 0 ? loop.Epoch : loop.Epoch - 1, kernel.GlobalStep, loop.Metrics));
+            // From on_train_end on, current_epoch counts the epochs run, a stopped one included (fit_loop.py
+            // on_advance_end increments epoch_progress.completed however the epoch ended): max_epochs after a full fit.
+            if (epochsRun > 0) view.Progress = view.Progress with { Epoch = view.Progress.Epoch + 1 };
             hooks.Run(nameof(Callback.OnTrainEnd), c => c.OnTrainEnd(view, module), m => m.OnTrainEnd());
             recorder.FitCompleted();
             hooks.Run(nameof(Callback.OnFitEnd), c => c.OnFitEnd(view, module), m => m.OnFitEnd());
@@ -185,6 +189,7 @@ internal sealed class FitLoop : IDisposable
 
     void TrainEpoch(int epoch, int first)
     {
+        epochsRun++;
         view.Progress = view.Progress with { Epoch = epoch, BatchIndex = first };
         // A fit resumed inside an epoch keeps its restored running means and does not start it again.
         if (first == 0) module.Logged.Reset();

@@ -46,7 +46,7 @@ public sealed partial class Trainer
     /// <summary>The values logged with <c>progressBar: true</c> (Lightning's <c>progress_bar_metrics</c>).</summary>
     public IReadOnlyDictionary<string, double> ProgressBarMetrics => view?.ProgressBarMetrics ?? new Dictionary<string, double>();
 
-    /// <summary>The 0-based epoch the last fit was in when it ended (Lightning's <c>current_epoch</c>); a later Validate, Test or Predict keeps it (Lightning keeps the fit loop's progress), 0 before any fit.</summary>
+    /// <summary>The current epoch, 0-based, during a fit; after it, the epochs it ran (the last one's index + 1, e.g. MaxEpochs; Lightning's <c>current_epoch</c>). A later Validate, Test or Predict keeps it (Lightning keeps the fit loop's progress); 0 before any fit.</summary>
     public int CurrentEpoch => view?.CurrentEpoch ?? 0;
 
     /// <summary>Optimiser steps taken by the last fit.</summary>

@@ -59,14 +59,16 @@ public sealed class TrainerEvaluationLoggingTests : IDisposable
 
         trainer.Fit(module, data);
         var validated = trainer.Validate(module, data);
-        Assert.Equal(1, trainer.CurrentEpoch); // the fit's, as Lightning keeps fit_loop progress
+        // The fit's epochs run (Lightning's current_epoch == max_epochs after fit, test_trainer.py
+        // test_num_training_batches...: "Model did not stop at max_epochs"), kept as Lightning keeps fit_loop progress.
+        Assert.Equal(2, trainer.CurrentEpoch);
         var tested = trainer.Test(module, data);
-        Assert.Equal(1, trainer.CurrentEpoch);
+        Assert.Equal(2, trainer.CurrentEpoch);
 
         // test_loss is a new column: the file is rewritten with the wider header (csv_logs.py _ExperimentWriter.save).
         Assert.Equal("epoch,step,test_loss,val_accuracy,val_loss", File.ReadAllText(csv.MetricsFile).Split("\r\n")[0]);
         var rows = ReadCsv(csv.MetricsFile);
-        Assert.Equal([("0", "4"), ("1", "8"), ("1", "8"), ("1", "8")], rows.Select(r => (r["epoch"], r["step"])));
+        Assert.Equal([("0", "4"), ("1", "8"), ("2", "8"), ("2", "8")], rows.Select(r => (r["epoch"], r["step"])));
         Assert.Equal(trainer.History[1].Metrics["val_loss"], Number(rows[1]["val_loss"]));
         Assert.Equal(validated["val_loss"], Number(rows[2]["val_loss"]));
         Assert.Equal(validated["val_accuracy"], Number(rows[2]["val_accuracy"]));
@@ -99,7 +101,7 @@ public sealed class TrainerEvaluationLoggingTests : IDisposable
         var events = TfEventReader.Read(tb.EventFile); // checks every CRC
         Assert.Single(events, e => e.FileVersion is not null);
         var scalars = events.SelectMany(e => e.Values.Select(v => (e.Step, v.Tag, v.SimpleValue))).Where(s => s.SimpleValue is not null).ToList();
-        Assert.Equal([(8L, "epoch", 1f), (8L, "val_accuracy", (float)validated["val_accuracy"]), (8L, "val_loss", (float)validated["val_loss"])],
+        Assert.Equal([(8L, "epoch", 2f), (8L, "val_accuracy", (float)validated["val_accuracy"]), (8L, "val_loss", (float)validated["val_loss"])],
             scalars.OrderBy(s => s.Tag, StringComparer.Ordinal).Select(s => (s.Step, s.Tag, s.SimpleValue!.Value)));
     }
 
@@ -151,7 +153,7 @@ public sealed class TrainerEvaluationLoggingTests : IDisposable
         Assert.All(perStep, r => Assert.Equal(("", ""), (r["epoch"], r["val_loss_epoch"])));
         Assert.Equal(module.ValidationLosses, perStep.Select(r => Number(r["val_loss_step"])));
         Assert.Equal(
-            ["val 0", "val 1", "val 2", "epoch 0 @4", "val 3", "val 4", "val 5", "epoch 1 @8", "val 0", "val 1", "val 2", "validate 1 @8"],
+            ["val 0", "val 1", "val 2", "epoch 0 @4", "val 3", "val 4", "val 5", "epoch 1 @8", "val 0", "val 1", "val 2", "validate 2 @8"],
             rows.Select(r => r["val_loss_step"] != "" ? "val " + r["step"] : r["train_loss_epoch"] != "" ? $"epoch {r["epoch"]} @{r["step"]}" : $"validate {r["epoch"]} @{r["step"]}"));
         Assert.Equal(validated["val_loss_epoch"], Number(rows[^1]["val_loss_epoch"]));
         Assert.Equal(module.ValidationLosses.TakeLast(3).Average(), validated["val_loss_epoch"], 12);
