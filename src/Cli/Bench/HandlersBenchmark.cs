@@ -16,8 +16,11 @@ namespace Unified.Cli.Bench;
 /// </summary>
 public static class HandlersBenchmark
 {
-    /// <summary>Measures <paramref name="rounds"/> rounds of an epoch of <paramref name="batches"/> batches (default: all).</summary>
-    public static HandlersReport Run(int rounds, int? batches)
+    /// <summary>
+    /// Measures <paramref name="rounds"/> rounds of an epoch of <paramref name="batches"/> batches (default: all); with
+    /// <paramref name="asyncWrites"/> the checkpoint is written in the background (<c>DiskSaver(asyncWrites: true)</c>).
+    /// </summary>
+    public static HandlersReport Run(int rounds, int? batches, bool asyncWrites = false)
     {
         TorchRuntime.Initialize(new RuntimeOptions { Threads = 1 });
         using var data = new DigitsDataModule(new DigitsDataOptions { BatchSize = 64, Seed = 42 });
@@ -30,8 +33,8 @@ public static class HandlersBenchmark
         {
             for (int round = -1; round < rounds; round++)
             {
-                double seconds = TimeEpoch(train, null).Seconds;
-                var profiled = TimeEpoch(train, Path.Combine(scratch.FullName, $"round{round + 1}"));
+                double seconds = TimeEpoch(train, null, asyncWrites).Seconds;
+                var profiled = TimeEpoch(train, Path.Combine(scratch.FullName, $"round{round + 1}"), asyncWrites);
                 if (round < 0) continue;
                 bare.Add(seconds);
                 with.Add(profiled);
@@ -55,7 +58,7 @@ public static class HandlersBenchmark
             byHandler,
             Math.Round(Timings.Median(with.Select(e => e.Profiler.Results.Where(kv => GroupOf(kv.Key.Handler) == "checkpoint").Sum(kv => kv.Value.Total.TotalMilliseconds))), 3),
             Timings.Median(bare), Timings.Median(with.Select(e => e.Seconds)), handlers, rounds, iterations, 64, 1,
-            $"{loadBefore} at start, {SuiteBenchmark.LoadAverage()} at end");
+            $"{loadBefore} at start, {SuiteBenchmark.LoadAverage()} at end", asyncWrites);
     }
 
     sealed record Epoch(double Seconds, HandlersTimeProfiler Profiler);
@@ -70,7 +73,7 @@ public static class HandlersBenchmark
     };
 
     // One epoch of a freshly seeded MLP; with a checkpoint folder, the handlers and the profiler are attached.
-    static Epoch TimeEpoch(IBatchLoader train, string? checkpointFolder)
+    static Epoch TimeEpoch(IBatchLoader train, string? checkpointFolder, bool asyncWrites)
     {
         Seed.Everything(42);
         using var module = new ClassificationModule(DigitsModels.Create("mlp"), 1e-3);
@@ -81,7 +84,7 @@ public static class HandlersBenchmark
         {
             new ProgressBar(output: TextWriter.Null).Attach(trainer, metricNames: ["loss"]);
             loss.Attach(trainer, "loss");
-            new Checkpoint(Supervised.ToSave(trainer).Parts, new DiskSaver(checkpointFolder), nSaved: 1).Attach(trainer, Events.EpochCompleted);
+            new Checkpoint(Supervised.ToSave(trainer).Parts, new DiskSaver(checkpointFolder, asyncWrites: asyncWrites), nSaved: 1).Attach(trainer, Events.EpochCompleted);
             profiler.Attach(trainer);
         }
         var clock = Stopwatch.StartNew();

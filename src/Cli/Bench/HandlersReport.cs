@@ -16,6 +16,7 @@ namespace Unified.Cli.Bench;
 /// <param name="BatchSize">Samples per batch.</param>
 /// <param name="Threads">libtorch threads.</param>
 /// <param name="LoadAverage">The machine's load average at the start and at the end.</param>
+/// <param name="AsyncWrites">Whether the checkpoint was written in the background (the save then costs the training thread a snapshot).</param>
 public sealed record HandlersReport(
     double IterationHandlersMs,
     double HandlersMsPerIteration,
@@ -28,4 +29,5 @@ public sealed record HandlersReport(
     int Iterations,
     int BatchSize,
     int Threads,
-    string LoadAverage);
+    string LoadAverage,
+    bool AsyncWrites);

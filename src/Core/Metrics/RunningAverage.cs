@@ -66,7 +66,7 @@ public sealed class RunningAverage : Metric
         // same IEEE double operations in the same order as the kernels below, so the result is bitwise the same.
         if (dtype is ScalarType.Float32 or ScalarType.Float64 && output.device_type == TorchSharp.DeviceType.CPU && output.numel() == 1)
         {
-            BlendOnHost(dtype == ScalarType.Float32 ? output.item<float>() : output.item<double>(), output.device);
+            BlendOnHost(TensorMemory.ReadScalar(output), CPU);
             return;
         }
         // The mean directly, as the Mean source would give it (Σv / n in float64), without its state and reset.
