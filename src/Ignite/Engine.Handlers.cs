@@ -7,28 +7,26 @@ public partial class Engine
     // Registered custom events and the state counter their filters see (null: none).
     readonly Dictionary<Event, string?> customEvents = [];
     Event? lastEvent;
+    Exception? raised;
 
-    sealed record Entry(Event Event, Delegate Handler);
+    // Handler is what the user registered (found again by removal, named by profilers); Run calls it.
+    sealed record Entry(Event Event, Delegate Handler, Action<Engine> Run);
 
     /// <summary>The last event fired (Ignite's <c>last_event_name</c>), or null before the first run.</summary>
     public Event? LastEvent => lastEvent;
 
     /// <summary>Adds <paramref name="handler"/> for <paramref name="evt"/>; dispose the returned handle to remove it.</summary>
     /// <exception cref="ArgumentException"><paramref name="evt"/> is a custom event not registered here, or filtered without a counter.</exception>
-    public RemovableHandle On(Event evt, Action<Engine> handler) => Add(evt, handler);
+    public RemovableHandle On(Event evt, Action<Engine> handler) => Add(evt, handler, handler);
 
     /// <summary>Adds a handler that does not need the engine.</summary>
-    public RemovableHandle On(Event evt, Action handler)
-    {
-        ArgumentNullException.ThrowIfNull(handler);
-        return Add(evt, handler);
-    }
+    public RemovableHandle On(Event evt, Action handler) => Add(evt, handler, _ => handler());
 
     /// <summary>Adds <paramref name="handler"/> for every event of <paramref name="events"/>.</summary>
     public RemovableHandle On(EventList events, Action<Engine> handler)
     {
         ArgumentNullException.ThrowIfNull(events);
-        var added = events.Events.Select(e => Add(e, handler)).ToList();
+        var added = events.Events.Select(e => Add(e, handler, handler)).ToList();
         return new RemovableHandle(() => added.ForEach(h => h.Remove()));
     }
 
@@ -39,11 +37,11 @@ public partial class Engine
     /// </summary>
     public RemovableHandle On(Event evt, Action<Engine, Exception> handler) =>
         evt?.Kind == EventKind.ExceptionRaised
-            ? Add(evt, handler)
+            ? Add(evt, handler, e => handler(e, e.raised!))
             : throw new ArgumentException($"Handlers with an exception argument are for {EventKind.ExceptionRaised} only, not {evt?.Name}.", nameof(evt));
 
     /// <summary>Ignite's <c>add_event_handler</c>: the same as <see cref="On(Event, Action{Engine})"/>.</summary>
-    public RemovableHandle AddEventHandler(Event evt, Action<Engine> handler) => Add(evt, handler);
+    public RemovableHandle AddEventHandler(Event evt, Action<Engine> handler) => Add(evt, handler, handler);
 
     /// <summary>Whether <paramref name="handler"/> is registered for <paramref name="evt"/> (any event when null), as Ignite's <c>has_event_handler</c>.</summary>
     public bool HasEventHandler(Delegate handler, Event? evt = null) =>
@@ -101,12 +99,12 @@ public partial class Engine
     }
 
     /// <summary>Adds <paramref name="handler"/> before the event's other handlers (profilers time what follows it).</summary>
-    internal RemovableHandle Prepend(Event evt, Action<Engine> handler) => Add(evt, handler, first: true);
+    internal RemovableHandle Prepend(Event evt, Action<Engine> handler) => Add(evt, handler, handler, first: true);
 
     /// <summary>The handlers registered for <paramref name="evt"/>, in firing order.</summary>
     internal IEnumerable<Delegate> HandlersOf(Event evt) => handlers.TryGetValue(evt.Root, out var entries) ? entries.Select(e => e.Handler) : [];
 
-    RemovableHandle Add(Event evt, Delegate handler, bool first = false)
+    RemovableHandle Add(Event evt, Delegate handler, Action<Engine> run, bool first = false)
     {
         ArgumentNullException.ThrowIfNull(evt);
         ArgumentNullException.ThrowIfNull(handler);
@@ -114,7 +112,7 @@ public partial class Engine
         if (evt.IsFiltered && CounterName(evt.Root) is null)
             throw new ArgumentException($"{evt.Name} has no counter for a filter to count; attach the handler unfiltered" +
                 (evt.Kind == EventKind.Custom ? ", or register the event with a counter." : "."), nameof(evt));
-        var entry = new Entry(evt, handler);
+        var entry = new Entry(evt, handler, run);
         Replace(evt.Root, !handlers.TryGetValue(evt.Root, out var entries) ? [entry] : first ? [entry, .. entries] : [.. entries, entry]);
         return new RemovableHandle(() =>
         {
@@ -152,20 +150,11 @@ public partial class Engine
         foreach (var entry in entries)
         {
             if (!entry.Event.Matches(this, count)) continue;
-            if (HandlerTimer is { } timer)
-            {
-                long start = System.Diagnostics.Stopwatch.GetTimestamp();
-                Invoke(entry.Handler);
-                timer(root, entry.Handler, System.Diagnostics.Stopwatch.GetElapsedTime(start));
-            }
-            else Invoke(entry.Handler);
+            var timer = HandlerTimer;
+            long start = timer is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
+            entry.Run(this);
+            timer?.Invoke(root, entry.Handler, System.Diagnostics.Stopwatch.GetElapsedTime(start));
         }
-    }
-
-    void Invoke(Delegate handler)
-    {
-        if (handler is Action<Engine> withEngine) withEngine(this);
-        else ((Action)handler)();
     }
 
     /// <summary>Called after every handler with the event, the handler and its duration (set by <see cref="HandlersTimeProfiler"/>); null costs nothing.</summary>
@@ -173,11 +162,7 @@ public partial class Engine
 
     void FireExceptionRaised(Exception exception)
     {
-        lastEvent = Events.ExceptionRaised;
-        if (handlers.TryGetValue(Events.ExceptionRaised, out var entries))
-            foreach (var entry in entries)
-                if (entry.Handler is Action<Engine, Exception> withException) withException(this, exception);
-                else if (entry.Handler is Action<Engine> withEngine) withEngine(this);
-                else ((Action)entry.Handler)();
+        raised = exception;
+        Fire(Events.ExceptionRaised);
     }
 }

@@ -70,9 +70,6 @@ public partial class Engine : IStateful
     public void Interrupt() => interrupt = true;
 
     /// <summary>Runs <paramref name="action"/> whenever a run ends (returns, throws or is cancelled; not when interrupted), with the exception that ended it or null.</summary>
-    internal void OnRunEnd(Action action) => runEnd.Add(_ => action());
-
-    /// <inheritdoc cref="OnRunEnd(Action)"/>
     internal void OnRunEnd(Action<Exception?> action) => runEnd.Add(action);
 
     /// <summary>
@@ -117,26 +114,22 @@ public partial class Engine : IStateful
         {
             paused = Loop(cancellationToken);
         }
-        catch (Exception e) when (Remember(e))
+        catch (OperationCanceledException e)
         {
-            throw; // not reached: Remember only looks
-        }
-        catch (OperationCanceledException)
-        {
+            (runFailure, phase) = (e, Phase.Start);
             Uncount();
             ReleaseIteration();
-            phase = Phase.Start;
-            FireInterrupt();
+            Fire(Events.Interrupt);
             throw;
         }
         catch (Exception e) when (HasHandlers(EventKind.ExceptionRaised))
         {
-            phase = Phase.Start;
+            (runFailure, phase) = (e, Phase.Start);
             FireExceptionRaised(e);
         }
-        catch
+        catch (Exception e)
         {
-            phase = Phase.Start;
+            (runFailure, phase) = (e, Phase.Start);
             throw;
         }
         finally
@@ -316,11 +309,9 @@ public partial class Engine : IStateful
         }
         if (!interrupt) return null;
         interrupt = false;
-        FireInterrupt();
+        Fire(Events.Interrupt);
         return true;
     }
-
-    void FireInterrupt() => Fire(Events.Interrupt);
 
     // An iteration counted but not processed (a stop raised by an IterationStarted handler, e.g. DistributedStop) must
     // not stay in the counters that a checkpoint saved on Interrupt records.
@@ -329,13 +320,6 @@ public partial class Engine : IStateful
         if (counted) (State.Iteration, State.EpochIteration, counted) = (State.Iteration - 1, State.EpochIteration - 1, false);
         if (fetched && cursor is not null) cursor.Seek(cursor.Pass, cursor.Offset - 1);
         fetched = false;
-    }
-
-    // An exception filter sees the exception before any handler runs, and before finally blocks unwind.
-    bool Remember(Exception e)
-    {
-        if (e is not (TerminateSignal or TerminateEpochSignal)) runFailure = e;
-        return false;
     }
 
     /// <summary>Replaces the current batch (e.g. with its copy on the device); the engine disposes it like any batch.</summary>

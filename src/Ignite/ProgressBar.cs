@@ -81,7 +81,7 @@ public sealed class ProgressBar
                 display?.OnEpoch(new EpochResult(e.State.Epoch - 1, e.State.Iteration, metrics));
             }),
         };
-        engine.OnRunEnd(() =>
+        engine.OnRunEnd(_ =>
         {
             display?.Dispose();
             display = null;

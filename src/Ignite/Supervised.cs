@@ -247,7 +247,7 @@ public static class Supervised
             CopyLogged(module, e, processGroup);
             module.Network.train();
         });
-        engine.OnRunEnd(() =>
+        engine.OnRunEnd(_ =>
         {
             if (training is null) return;
             module.Logged.LoadStateDict(training);
@@ -331,7 +331,7 @@ public static class Supervised
             plugin.Activate();
             model.eval();
         });
-        engine.OnRunEnd(() =>
+        engine.OnRunEnd(_ =>
         {
             plugin.Deactivate();
             model.train();

@@ -31,6 +31,39 @@ public sealed class BenchCommandTests
         Assert.Contains("--rounds", run.Error);
     }
 
+    // Shape only (timings belong to the benchmark): every handler the profiler timed, with its calls per epoch of 3
+    // iterations, the groups of bench handlers' report, and no checkpoint folder left behind.
+    [Fact]
+    public void BenchHandlers_WithJson_ReportsEveryHandlerPerIterationAndRemovesItsCheckpoints()
+    {
+        var before = Directory.GetDirectories(Path.GetTempPath(), "unified-bench-handlers-*").ToHashSet();
+
+        var run = CliRun.Of("bench", "handlers", "--rounds", "1", "--batches", "3", "--json");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        var json = run.Json();
+        Assert.Equal(3, json.GetProperty("iterations").GetInt32());
+        foreach (string key in new[] { "iteration_handlers_ms", "handlers_ms_per_iteration", "checkpoint_ms_per_save", "epoch_seconds_without_handlers", "epoch_seconds_with_handlers" })
+            Assert.Equal(JsonValueKind.Number, json.GetProperty(key).ValueKind);
+        Assert.Equal(["progress_bar", "running_average", "checkpoint", "trainer"], json.GetProperty("by_handler").EnumerateObject().Select(p => p.Name));
+        var handlers = json.GetProperty("handlers").EnumerateArray()
+            .ToDictionary(h => (h.GetProperty("event").GetString(), h.GetProperty("handler").GetString()), h => h.GetProperty("calls").GetInt64());
+        Assert.Equal(1, handlers[("EPOCH_COMPLETED", "Checkpoint.Handle")]);
+        // The running average's update and compute, and the progress bar's step, run every iteration.
+        Assert.Equal(2, handlers.Count(h => h.Key.Item1 == "ITERATION_COMPLETED" && h.Key.Item2!.StartsWith("MetricAttachment.", StringComparison.Ordinal) && h.Value == 3));
+        Assert.Equal(1, handlers.Count(h => h.Key.Item1 == "ITERATION_COMPLETED" && h.Key.Item2!.StartsWith("ProgressBar.", StringComparison.Ordinal) && h.Value == 3));
+        Assert.Subset(before, Directory.GetDirectories(Path.GetTempPath(), "unified-bench-handlers-*").ToHashSet());
+    }
+
+    [Fact]
+    public void BenchHandlers_WithNoRounds_ExitsWithTwo()
+    {
+        var run = CliRun.Of("bench", "handlers", "--rounds", "0");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--rounds", run.Error);
+    }
+
     // Keys only: DESIGN.md's contract for 'unified bench'; timings belong to the benchmark, not to pass/fail tests.
     [Fact]
     public void Bench_QuickWithJson_ReportsEverySuiteKey()

@@ -34,6 +34,67 @@ public sealed class RunningAverageTests
         Assert.Equal(first * 0.9 + 0.3f * (1 - 0.9), running.Compute());
     }
 
+    // ignite/metrics/running_average.py RunningAverage.update: _value * alpha + (1.0 - alpha) * value, here in float64.
+    // A one-element CPU loss is blended on the host; a two-element [v, v] output (mean v, exactly) takes the kernels
+    // (sum, division, mul_, add_): the two must agree bitwise over a long run, and with a number given directly.
+    [Fact]
+    public void OutputMode_OneElementLossesOnTheHost_MatchTheTensorKernelsBitwise()
+    {
+        using var host = new RunningAverage(alpha: 0.98);
+        using var kernels = new RunningAverage(alpha: 0.98);
+        using var numbers = new RunningAverage(alpha: 0.98);
+        var random = new Random(7);
+        for (int i = 0; i < 500; i++)
+        {
+            float loss = (float)(random.NextDouble() * 3);
+            using var scalar = tensor(loss);
+            using var pair = tensor(new[] { loss, loss });
+            host.Update(scalar);
+            kernels.Update(pair);
+            numbers.Update((double)loss);
+
+            Assert.Equal(BitConverter.DoubleToInt64Bits(kernels.Compute()), BitConverter.DoubleToInt64Bits(host.Compute()));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(kernels.Compute()), BitConverter.DoubleToInt64Bits(numbers.Compute()));
+        }
+        Assert.Equal(500, host.UpdateCount);
+    }
+
+    [Fact]
+    public void OutputMode_AHostBlendedState_SavesAndRestoresLikeAnyOther()
+    {
+        using var running = new RunningAverage(alpha: 0.5);
+        running.Update(tensor(2f));
+        running.Update(tensor(4f));
+        using var restored = new RunningAverage(alpha: 0.5);
+
+        restored.LoadStateDict(running.StateDict());
+        restored.Update(tensor(8f));
+
+        Assert.Equal(5.5, restored.Compute());
+    }
+
+    // The host mirror of a one-element update must not outlive a load, reset or kernel update of the state.
+    [Fact]
+    public void OutputMode_AfterLoadResetOrKernelUpdate_ComputesTheNewState()
+    {
+        using var saved = new RunningAverage(alpha: 0.5);
+        saved.Update(tensor(10f));
+        using var running = new RunningAverage(alpha: 0.5);
+        running.Update(tensor(2f));
+
+        running.LoadStateDict(saved.StateDict());
+        Assert.Equal(10.0, running.Compute());
+
+        running.Update(tensor(new[] { 4f, 8f }));   // the kernels: 10·0.5 + 6·0.5
+        Assert.Equal(8.0, running.Compute());
+        running.Update(tensor(0f));
+        Assert.Equal(4.0, running.Compute());
+
+        running.Reset();
+        running.Update(tensor(new[] { 1f, 3f }));
+        Assert.Equal(2.0, running.Compute());
+    }
+
     [Fact]
     public void OutputMode_WithABooleanOutput_ThrowsArgumentAndKeepsNoUpdate()
     {

@@ -39,6 +39,7 @@ public static class BenchCommand
         command.Subcommands.Add(Overhead(output));
         command.Subcommands.Add(StepOverheadCommand(output));
         command.Subcommands.Add(PrecisionCommand(output));
+        command.Subcommands.Add(HandlersCommand(output));
         command.Subcommands.Add(RawStep(output));
         command.Subcommands.Add(Ddp(output, error));
         command.Subcommands.Add(DdpWorker(output));
@@ -231,6 +232,36 @@ public static class BenchCommand
             foreach (var (model, timing) in new[] { ("mlp", report.Mlp), ("cnn", report.Cnn) })
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{model}: raw fp32 {timing.RawSeconds:F3} s  32-true {timing.Fp32Seconds:F3} s  bf16-mixed {timing.Bf16MixedSeconds:F3} s  (bf16 speed-up x{timing.Bf16Speedup:F2}, median of {r})"));
+            if (parsed.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(report, Json));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    static Command HandlersCommand(TextWriter output)
+    {
+        var rounds = new Option<int>("--rounds") { Description = "Rounds (an epoch without handlers, then one with them), at least 1, after one warm-up round.", DefaultValueFactory = _ => 5 };
+        var batches = new Option<int?>("--batches") { Description = "Batches per epoch (default: the whole epoch)." };
+        var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
+        var asyncWrites = new Option<bool>("--async-writes") { Description = "Write the checkpoint in the background (DiskSaver asyncWrites), not before the save returns." };
+        var command = new Command("handlers",
+            "Milliseconds per iteration of the Ignite trainer's handlers on the digits MLP (batch 64, Adam, one thread): a progress bar, a running average of the loss and a checkpoint each epoch, timed by HandlersTimeProfiler.")
+        {
+            rounds, batches, asyncWrites, json,
+        };
+        command.SetAction(parsed =>
+        {
+            int r = parsed.GetValue(rounds);
+            if (r < 1) throw new UsageException($"--rounds must be at least 1; got {r}.");
+            if (parsed.GetValue(batches) is < 1 and var b) throw new UsageException($"--batches must be a positive integer; got {b}.");
+            var report = HandlersBenchmark.Run(r, parsed.GetValue(batches), parsed.GetValue(asyncWrites));
+            foreach (var handler in report.Handlers)
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{handler.Event,-22} {handler.Handler,-36} {handler.Calls,6} calls  {handler.MsPerIteration:F4} ms/iteration"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"handlers per iteration: {report.IterationHandlersMs:F4} ms on iteration events, {report.HandlersMsPerIteration:F4} ms with the per-epoch ones amortised " +
+                $"({string.Join(", ", report.ByHandler.Select(kv => $"{kv.Key} {kv.Value:F4}"))}); a checkpoint save {report.CheckpointMsPerSave:F1} ms{(report.AsyncWrites ? " on the training thread (background writes)" : "")}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"epoch: {report.EpochSecondsWithoutHandlers:F3} s without handlers, {report.EpochSecondsWithHandlers:F3} s with them ({report.Iterations} iterations, median of {r}; load {report.LoadAverage})"));
             if (parsed.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(report, Json));
             return ExitCodes.Success;
         });

@@ -12,7 +12,7 @@ public sealed class Batch(Tensor input, Tensor target) : IDisposable
     public Tensor Target { get; } = target;
 
     /// <summary>Number of samples.</summary>
-    public int Size => (int)Input.shape[0];
+    public int Size => (int)Input.size(0);
 
     /// <summary>
     /// Moves the batch to <paramref name="device"/>: returns itself when already there, otherwise a copy and disposes

@@ -23,6 +23,13 @@ internal static unsafe class TensorMemory
         return pointer;
     }
 
+    /// <summary>
+    /// The value of a one-element float32 or float64 CPU tensor, read in place: one call into LibTorchSharp, where
+    /// <c>item&lt;T&gt;()</c> builds a tensor accessor (shape and stride arrays) for every read.
+    /// </summary>
+    public static double ReadScalar(Tensor tensor) =>
+        tensor.dtype == ScalarType.Float32 ? *(float*)DataPointer(tensor) : *(double*)DataPointer(tensor);
+
     static void Bind()
     {
         lock (Gate)

@@ -36,6 +36,7 @@ public abstract partial class Metric
             for (int i = 0; i < states.Count; i++) states[i].Value.copy_(saved[i]);
             foreach (var tensor in saved) tensor.Dispose();
             UpdateCount = count;
+            StateVersion++;
         }
         forwardCache?.Dispose();
         forwardCache = batch.clone().DetachFromDisposeScope();

@@ -72,14 +72,47 @@ public abstract partial class Metric : IStateful, IDisposable
     protected void RunUpdate(Device dataDevice, Action update)
     {
         ArgumentNullException.ThrowIfNull(update);
+        BeginUpdate(dataDevice);
+        using (NewDisposeScope())
+        using (no_grad())
+            update();
+        EndUpdate();
+    }
+
+    /// <summary>
+    /// Runs an update that touches the state only through host numbers and in-place fills (no temporaries, no
+    /// autograd), without the dispose scope and <c>no_grad</c> that tensor ops need: a per-iteration update of a scalar.
+    /// </summary>
+    protected void RunHostUpdate(Device dataDevice, Action update)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        BeginUpdate(dataDevice);
+        update();
+        EndUpdate();
+    }
+
+    void BeginUpdate(Device dataDevice)
+    {
         ObjectDisposedException.ThrowIf(disposed, this);
         if (synced && SyncIsFinal)
             throw new InvalidOperationException($"{Name} already holds the totals of all ranks since Sync(); call Reset() before the next Update(), and Sync() once, just before computing.");
         Place(dataDevice);
-        using (NewDisposeScope())
-        using (no_grad())
-            update();
+    }
+
+    void EndUpdate()
+    {
         UpdateCount++;
+        StateVersion++;
+    }
+
+    /// <summary>Changes with every update, reset, load and sync: a metric that mirrors its state on the host knows the mirror is current while it is unchanged.</summary>
+    protected long StateVersion { get; private set; }
+
+    /// <summary>The scalar result without reading the device, when the metric holds it on the host (see <see cref="StateVersion"/>); false by default.</summary>
+    protected virtual bool TryComputeOnHost(out double value)
+    {
+        value = 0;
+        return false;
     }
 
     /// <summary>The metric as a new float64 tensor that the caller owns (any shape: a scalar, per class, a matrix).</summary>
@@ -102,6 +135,7 @@ public abstract partial class Metric : IStateful, IDisposable
     public double Compute()
     {
         ThrowIfNotComputable();
+        if (TryComputeOnHost(out double host)) return host;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var value = ComputeState();
@@ -130,6 +164,7 @@ public abstract partial class Metric : IStateful, IDisposable
         ObjectDisposedException.ThrowIf(disposed, this);
         foreach (var state in states) state.Zero();
         UpdateCount = 0;
+        StateVersion++;
         placed = synced = false;
         ForgetForward();
     }
@@ -180,6 +215,7 @@ public abstract partial class Metric : IStateful, IDisposable
             if (op == ReduceOp.Sum) count = flat.narrow(0, offset, 1);
         }
         UpdateCount = (long)Math.Round(count.item<double>());
+        StateVersion++;
         synced = true;
     }
 
@@ -219,6 +255,7 @@ public abstract partial class Metric : IStateful, IDisposable
         using (no_grad())
             foreach (var s in states) s.Value.copy_(state.Tensor(s.Name));
         UpdateCount = updates;
+        StateVersion++;
         synced = wasSynced;
         placed = false;
     }

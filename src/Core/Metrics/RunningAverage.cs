@@ -12,7 +12,8 @@ namespace Unified.Core.Metrics;
 /// </summary>
 /// <remarks>
 /// An output update is a handful of kernels (a float64 sum, a division for several elements, then a copy, or two
-/// multiplications and an addition) so that a per-iteration handler costs the loop little; <see cref="Metric.Compute"/>
+/// multiplications and an addition) so that a per-iteration handler costs the loop little; a one-element CPU output
+/// (the usual loss) is read once and blended on the host instead, with the same result; <see cref="Metric.Compute"/>
 /// reads the state without copying it.
 /// <see cref="Metric.Sync"/> averages the ranks' running values (Ignite all-reduces the source every iteration;
 /// the two agree when every rank's batches have the same size) and, unlike totals, may be repeated between updates.
@@ -22,6 +23,8 @@ namespace Unified.Core.Metrics;
 public sealed class RunningAverage : Metric
 {
     readonly MetricState value;
+    double hostValue;
+    long hostVersion = -1;
 
     /// <summary>The running average of an output (its mean per update), as Ignite's <c>RunningAverage(output_transform=...)</c>.</summary>
     /// <param name="alpha">The weight of the past, in (0, 1).</param>
@@ -55,10 +58,17 @@ public sealed class RunningAverage : Metric
     public void Update(Tensor output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        if (Source is not Mean)
-            throw new InvalidOperationException($"This RunningAverage averages {Source.GetType().Name}; call Update(predictions, targets).");
-        if (output.dtype == ScalarType.Bool || output.is_complex())
-            throw new ArgumentException($"RunningAverage needs real numbers as its output; got {output.dtype}.", nameof(output));
+        ThrowIfMetricSource();
+        var dtype = output.dtype;
+        if (dtype == ScalarType.Bool || output.is_complex())
+            throw new ArgumentException($"RunningAverage needs real numbers as its output; got {dtype}.", nameof(output));
+        // A one-element CPU loss is read once and blended on the host: its float64 value is exact, and the host does the
+        // same IEEE double operations in the same order as the kernels below, so the result is bitwise the same.
+        if (dtype is ScalarType.Float32 or ScalarType.Float64 && output.device_type == TorchSharp.DeviceType.CPU && output.numel() == 1)
+        {
+            BlendOnHost(TensorMemory.ReadScalar(output), CPU);
+            return;
+        }
         // The mean directly, as the Mean source would give it (Σv / n in float64), without its state and reset.
         RunUpdate(output.device, () =>
         {
@@ -66,6 +76,41 @@ public sealed class RunningAverage : Metric
             var current = output.sum(ScalarType.Float64);
             Blend(count == 1 ? current : current.div_(count));
         });
+    }
+
+    /// <summary>Adds one output given as a number, as Ignite's update with a float (e.g. a trainer whose output is <c>loss.item()</c>).</summary>
+    /// <exception cref="InvalidOperationException">This running average has a metric source; pass predictions and targets.</exception>
+    public void Update(double output)
+    {
+        ThrowIfMetricSource();
+        BlendOnHost(output, Device);
+    }
+
+    void ThrowIfMetricSource()
+    {
+        if (Source is not Mean)
+            throw new InvalidOperationException($"This RunningAverage averages {Source.GetType().Name}; call Update(predictions, targets).");
+    }
+
+    // Blend's arithmetic on the host: v₁, then (avg·α) + (v·(1 − α)), each product rounded to float64, then the sum.
+    // The state is written through; the mirror saves reading it back while nothing else changed it.
+    void BlendOnHost(double output, Device device)
+    {
+        RunHostUpdate(device, () =>
+        {
+            hostValue = UpdateCount == 0 ? output : (HostIsCurrent ? hostValue : value.Value.item<double>()) * Alpha + output * (1 - Alpha);
+            value.Value.fill_(hostValue);
+        });
+        hostVersion = StateVersion;
+    }
+
+    bool HostIsCurrent => hostVersion == StateVersion;
+
+    /// <inheritdoc />
+    protected override bool TryComputeOnHost(out double result)
+    {
+        result = hostValue;
+        return HostIsCurrent;
     }
 
     /// <inheritdoc />
