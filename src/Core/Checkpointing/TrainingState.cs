@@ -14,11 +14,13 @@ namespace Unified.Core.Checkpointing;
 public sealed class TrainingState : ICheckpointWriter
 {
     readonly Dictionary<string, IStateful> parts = new(StringComparer.Ordinal);
+    readonly StepKernel kernel;
     readonly HashSet<string> optional = new(StringComparer.Ordinal) { "hparams" };
 
     /// <summary>The parts of <paramref name="module"/> trained by <paramref name="kernel"/>.</summary>
     public TrainingState(ITrainingModule module, StepKernel kernel)
     {
+        this.kernel = kernel;
         parts[CheckpointKeys.ModelPart] = new ModelPart(new ModuleState(module.Network), kernel);
         // Lightning's optimizer_states and lr_schedulers lists, as parts: optimizer, optimizer_1, ...; lr_scheduler, lr_scheduler_1, ...
         for (int i = 0; i < kernel.OptimizerConfigs.Count; i++)
@@ -95,6 +97,16 @@ public sealed class TrainingState : ICheckpointWriter
     public void Restore(string path)
     {
         using var contents = CheckpointFile.Load(path);
+        // Before any optimiser state is loaded, so that the message names the cause rather than a parameter mismatch.
+        if (contents.Parts.TryGetValue("kernel", out var saved))
+            try
+            {
+                kernel.ThrowIfOtherOptimizerCount(saved);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"Checkpoint '{path}', part 'kernel': {e.Message}", e);
+            }
         contents.Restore(parts.Where(p => !optional.Contains(p.Key) || contents.Parts.ContainsKey(p.Key)).ToDictionary());
     }
 

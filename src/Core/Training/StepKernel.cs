@@ -314,13 +314,21 @@ public sealed class StepKernel : IStateful, IDisposable
             throw new InvalidDataException($"The checkpoint was trained with precision '{precision}', this fit uses '{options.Precision}'; resume with the saved precision.");
         if (state.Values.ContainsKey("accumulate_grad_batches") && state.Value<int>("accumulate_grad_batches") is var accumulate && accumulate != options.AccumulateGradBatches)
             throw new InvalidDataException($"The checkpoint accumulated {accumulate} batches per step, this fit {options.AccumulateGradBatches}; resume with the saved accumulation.");
-        int optimizerCount = state.Values.ContainsKey("optimizer_count") ? state.Value<int>("optimizer_count") : 1;
-        if (optimizerCount != configs.Count)
-            throw new InvalidDataException($"The checkpoint was trained with {optimizerCount} optimizer(s), this fit configures {configs.Count}; resume with the same ConfigureOptimizers.");
+        ThrowIfOtherOptimizerCount(state);
         Precision.LoadStateDict(state.Part("precision"));
         (GlobalStep, SkippedSteps, pendingMicroBatches) = (step, skipped, 0);
         Array.Clear(windowHasGradients);
         Resumed = true;
+    }
+
+    /// <summary>Throws when <paramref name="state"/> (this kernel's saved state) was trained with another number of optimisers.</summary>
+    /// <exception cref="InvalidDataException">The counts differ.</exception>
+    public void ThrowIfOtherOptimizerCount(StateDict state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        int saved = state.Values.ContainsKey("optimizer_count") ? state.Value<int>("optimizer_count") : 1;
+        if (saved != configs.Count)
+            throw new InvalidDataException($"The checkpoint was trained with {saved} optimizer(s), this fit configures {configs.Count}; resume with the same ConfigureOptimizers.");
     }
 
     /// <inheritdoc />
