@@ -113,6 +113,18 @@ public sealed class MultipleOptimizersTests : IDisposable
     }
 
     [Fact]
+    public void LearningRateFinder_WithSeveralOptimizers_IsRefused()
+    {
+        // tuner/lr_finder.py _exchange_scheduler: "learning rate finder only works with single optimizer".
+        using var data = Data();
+        using var module = new DigitsGan();
+
+        var e = Assert.Throws<InvalidOperationException>(() => Tuner.LrFind(new Trainer(Options()), module, data));
+
+        Assert.Equal("DigitsGan.ConfigureOptimizers returned 2 optimizers, but the learning rate finder only works with a single optimizer.", e.Message);
+    }
+
+    [Fact]
     public void OptimizerConfigMany_RefusesNoConfigNestingAndAnOptimizerGivenTwice()
     {
         using var nets = new GanNetworks();
