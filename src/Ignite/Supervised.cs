@@ -46,6 +46,11 @@ public static class Supervised
         // Under data parallelism only rank 0 writes to the experiment loggers.
         var recording = options.RecorderOptions(isGlobalZero: strategy?.IsGlobalZero ?? true);
         var kernel = StepKernel.Create(module, device, step, strategy is null ? null : strategy.Wrap);
+        if (kernel.OptimizerConfigs.Count > 1)
+        {
+            kernel.Dispose();
+            throw new NotSupportedException($"{module.GetType().Name}.ConfigureOptimizers returned {kernel.OptimizerConfigs.Count} optimizers; a supervised trainer takes one step per iteration: return one OptimizerConfig, or write a process function that steps each optimizer.");
+        }
         FitRecorder? recorder = null;
         int? finishedEpoch = null;
         var prepare = options.PrepareBatch ?? ((batch, device) => batch.MoveTo(device));

@@ -55,10 +55,11 @@ internal sealed class FitLoop : IDisposable
         // A check every valCheck batches; the epoch's end validates when its last batch is one (training_epoch_loop.py _should_check_val_fx).
         valCheck = Math.Max(1, options.ValCheckInterval.Count is int every ? Math.Min(every, batches) : options.ValCheckInterval.Of(batches, nameof(options.ValCheckInterval)));
         kernel = StepKernel.Create(module, device, options.StepOptions(), strategy is null ? null : strategy.Wrap);
+        ThrowIfSeveralOptimizersUnderAutomaticOptimization();
         stop = strategy is null ? null : new StopAgreement(strategy.Group);
         recorder = new FitRecorder(options.RecorderOptions(view.IsGlobalZero));
         evaluation = new EvaluationLoop(hooks, view, device);
-        view.LrSchedulerConfigs = [kernel.Optimizers];
+        view.LrSchedulerConfigs = kernel.OptimizerConfigs;
         plateau = kernel.Optimizers.ReducesOnPlateau && !manual ? kernel.Optimizers : null;
         stepMetrics = StepMetrics;
         view.Kernel = kernel;
@@ -165,6 +166,15 @@ internal sealed class FitLoop : IDisposable
         if (options.AccumulateGradBatches != 1)
             throw new InvalidOperationException($"Automatic gradient accumulation is not supported for manual optimization: remove TrainerOptions.AccumulateGradBatches = {options.AccumulateGradBatches} " +
                 "and step every N batches in TrainingStep, or switch to automatic optimization.");
+    }
+
+    // Lightning's core/optimizer.py _validate_multiple_optimizers_support, at fit start.
+    void ThrowIfSeveralOptimizersUnderAutomaticOptimization()
+    {
+        if (manual || kernel.OptimizerConfigs.Count == 1) return;
+        kernel.Dispose();
+        throw new InvalidOperationException("Training with multiple optimizers is only supported with manual optimization. Set `AutomaticOptimization = false` " +
+            $"in {module.GetType().Name}'s constructor, then access your optimizers in `TrainingStep` with `Optimizers(0)`, `Optimizers(1)`, ... .");
     }
 
     bool MaxStepsReached => options.EffectiveMaxSteps is long max && kernel.GlobalStep >= max;

@@ -60,8 +60,10 @@ internal sealed class HookRunner
         if (beforeOptimizerStep.Length > 0 || moduleBeforeOptimizerStep)
             kernel.BeforeOptimizerStep += _ =>
             {
-                foreach (var c in beforeOptimizerStep) c.OnBeforeOptimizerStep(view, Module, optimizer);
-                if (moduleBeforeOptimizerStep) Lightning!.OnBeforeOptimizerStep(optimizer);
+                // The optimiser being stepped, one of several under manual optimisation.
+                var stepping = kernel.OptimizerConfigs[kernel.SteppingOptimizer].Optimizer;
+                foreach (var c in beforeOptimizerStep) c.OnBeforeOptimizerStep(view, Module, stepping);
+                if (moduleBeforeOptimizerStep) Lightning!.OnBeforeOptimizerStep(stepping);
             };
         if (beforeZeroGrad.Length > 0 || moduleBeforeZeroGrad)
             kernel.BeforeZeroGrad = () =>

@@ -7,12 +7,12 @@ namespace Unified.Lightning;
 // lr_schedulers, clip_gradients; loops/optimization/manual.py).
 public abstract partial class LightningModule
 {
-    LightningOptimizer? optimizer;
+    IReadOnlyList<LightningOptimizer> optimizers = [];
 
     /// <summary>
     /// Whether the trainer runs backward, optimiser step and zero grad itself (Lightning's <c>automatic_optimization</c>,
     /// default true). Set it to false in the constructor to step by hand in <see cref="TrainingModule.TrainingStep"/> with
-    /// <see cref="Optimizers"/>, <see cref="ManualBackward"/> and <see cref="LrSchedulers"/>; the trainer then refuses
+    /// <see cref="Optimizers()"/>, <see cref="ManualBackward"/> and <see cref="LrSchedulers()"/>; the trainer then refuses
     /// <see cref="TrainerOptions.AccumulateGradBatches"/> &gt; 1 and <see cref="TrainerOptions.GradientClipVal"/>.
     /// </summary>
     /// <example><code>
@@ -40,19 +40,67 @@ public abstract partial class LightningModule
         ManualKernel(nameof(ManualBackward)).ManualBackward(loss);
     }
 
-    /// <summary>The optimiser to step by hand (Lightning's <c>self.optimizers()</c>): <see cref="TrainingModule.ConfigureOptimizers"/>'s, wrapped.</summary>
-    /// <exception cref="InvalidOperationException">No fit is running.</exception>
+    /// <summary>
+    /// The optimiser to step by hand (Lightning's <c>self.optimizers()</c>): <see cref="TrainingModule.ConfigureOptimizers"/>'s, wrapped.
+    /// With several (<see cref="OptimizerConfig.Many"/>) take each with <see cref="Optimizers(int)"/> or <see cref="OptimizerList"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No fit is running, or the module configured several optimisers.</exception>
     public LightningOptimizer Optimizers()
     {
-        var kernel = Trainer?.Kernel ?? throw new InvalidOperationException("Optimizers() is available only during Trainer.Fit.");
-        if (optimizer is null || !ReferenceEquals(optimizer.Optimizer, kernel.Optimizers.Optimizer)) optimizer = new LightningOptimizer(kernel);
-        return optimizer;
+        var all = OptimizerList();
+        if (all.Count > 1)
+            throw new InvalidOperationException($"{GetType().Name}.ConfigureOptimizers returned {all.Count} optimizers; take each with Optimizers(0) ... Optimizers({all.Count - 1}) or OptimizerList().");
+        return all[0];
     }
 
-    /// <summary>The scheduler <see cref="TrainingModule.ConfigureOptimizers"/> returned, to step by hand under manual optimisation (Lightning's <c>self.lr_schedulers()</c>); null without one.</summary>
+    /// <summary>Optimiser <paramref name="index"/> of <see cref="TrainingModule.ConfigureOptimizers"/>, wrapped (Lightning's <c>opt1, opt2 = self.optimizers()</c>).</summary>
     /// <exception cref="InvalidOperationException">No fit is running.</exception>
-    public optim.lr_scheduler.LRScheduler? LrSchedulers() =>
-        (Trainer?.Kernel ?? throw new InvalidOperationException("LrSchedulers() is available only during Trainer.Fit.")).Optimizers.Scheduler;
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not the index of a configured optimiser.</exception>
+    public LightningOptimizer Optimizers(int index)
+    {
+        var all = OptimizerList();
+        if (index < 0 || index >= all.Count)
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"{GetType().Name}.ConfigureOptimizers returned {all.Count} optimizer(s); pass an index from 0 to {all.Count - 1}.");
+        return all[index];
+    }
+
+    /// <summary>Every optimiser of <see cref="TrainingModule.ConfigureOptimizers"/>, wrapped, in order (Lightning's list from <c>self.optimizers()</c>).</summary>
+    /// <exception cref="InvalidOperationException">No fit is running.</exception>
+    public IReadOnlyList<LightningOptimizer> OptimizerList()
+    {
+        var kernel = Trainer?.Kernel ?? throw new InvalidOperationException("Optimizers() is available only during Trainer.Fit.");
+        // One wrapper per optimiser and fit, so that clipping asked for on it reaches its step.
+        if (optimizers.Count == 0 || !optimizers[0].Wraps(kernel))
+            optimizers = [.. Enumerable.Range(0, kernel.OptimizerConfigs.Count).Select(i => new LightningOptimizer(kernel, i))];
+        return optimizers;
+    }
+
+    /// <summary>
+    /// The scheduler <see cref="TrainingModule.ConfigureOptimizers"/> returned, to step by hand under manual optimisation
+    /// (Lightning's <c>self.lr_schedulers()</c>); null without one. With several optimisers: the only scheduler among
+    /// them, else take each with <see cref="LrSchedulers(int)"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No fit is running, or several optimisers have a scheduler.</exception>
+    public optim.lr_scheduler.LRScheduler? LrSchedulers()
+    {
+        var schedulers = FitKernel(nameof(LrSchedulers)).OptimizerConfigs.Select(c => c.Scheduler).OfType<optim.lr_scheduler.LRScheduler>().ToList();
+        if (schedulers.Count > 1)
+            throw new InvalidOperationException($"{GetType().Name}.ConfigureOptimizers returned {schedulers.Count} schedulers; take each with LrSchedulers(optimizerIndex).");
+        return schedulers.FirstOrDefault();
+    }
+
+    /// <summary>The scheduler of optimiser <paramref name="optimizerIndex"/> (see <see cref="Optimizers(int)"/>), to step by hand; null when it has none.</summary>
+    /// <exception cref="InvalidOperationException">No fit is running.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="optimizerIndex"/> is not the index of a configured optimiser.</exception>
+    public optim.lr_scheduler.LRScheduler? LrSchedulers(int optimizerIndex)
+    {
+        var configs = FitKernel(nameof(LrSchedulers)).OptimizerConfigs;
+        if (optimizerIndex < 0 || optimizerIndex >= configs.Count)
+            throw new ArgumentOutOfRangeException(nameof(optimizerIndex), optimizerIndex, $"{GetType().Name}.ConfigureOptimizers returned {configs.Count} optimizer(s); pass an index from 0 to {configs.Count - 1}.");
+        return configs[optimizerIndex].Scheduler;
+    }
+
+    StepKernel FitKernel(string member) => Trainer?.Kernel ?? throw new InvalidOperationException($"{member}() is available only during Trainer.Fit.");
 
     /// <summary>
     /// Clips the gradients at <paramref name="optimizer"/>'s next <see cref="LightningOptimizer.Step"/>, after they are

@@ -14,21 +14,26 @@ public sealed class LightningOptimizer
     readonly StepKernel kernel;
     (double Value, GradientClipAlgorithm Algorithm)? clip;
 
-    internal LightningOptimizer(StepKernel kernel) => this.kernel = kernel;
+    internal LightningOptimizer(StepKernel kernel, int index) => (this.kernel, Index) = (kernel, index);
 
     /// <summary>The wrapped optimiser (Lightning's <c>optimizer.optimizer</c>), e.g. to read its learning rate.</summary>
-    public optim.Optimizer Optimizer => kernel.Optimizers.Optimizer;
+    public optim.Optimizer Optimizer => kernel.OptimizerConfigs[Index].Optimizer;
+
+    /// <summary>Its place in what <see cref="TrainingModule.ConfigureOptimizers"/> returned (0 for the first or only one).</summary>
+    public int Index { get; }
+
+    internal bool Wraps(StepKernel other) => ReferenceEquals(kernel, other);
 
     /// <summary>
     /// Steps the optimiser on the gradients of the <see cref="LightningModule.ManualBackward"/> calls since the last
-    /// <see cref="ZeroGrad"/>. Returns false when the step was skipped (a non-finite gradient under 16-mixed); the
+    /// <see cref="ZeroGrad"/>; only its own parameters change. Returns false when the step was skipped (a non-finite gradient under 16-mixed); the
     /// global step counts it either way, as Lightning's manual loop does.
     /// </summary>
     public bool Step()
     {
         var pending = clip;
         clip = null;
-        return kernel.ManualOptimizerStep(pending?.Value, pending?.Algorithm ?? GradientClipAlgorithm.Norm);
+        return kernel.ManualOptimizerStep(pending?.Value, pending?.Algorithm ?? GradientClipAlgorithm.Norm, Index);
     }
 
     /// <summary>Zeroes the gradients of the optimiser's parameters (Lightning's <c>optimizer.zero_grad()</c>).</summary>

@@ -26,6 +26,13 @@ internal sealed class LrFinderCallback(LrFinderMode mode, double minLr, double m
         return mode == LrFinderMode.Exponential ? minLr * Math.Pow(maxLr / minLr, r) : minLr + r * (maxLr - minLr);
     }
 
+    // Lightning's tuner/lr_finder.py _exchange_scheduler: one optimiser's rates are swept.
+    public override void OnFitStart(TrainerView trainer, ITrainingModule module)
+    {
+        if (trainer.LrSchedulerConfigs.Count != 1)
+            throw new InvalidOperationException($"{module.GetType().Name}.ConfigureOptimizers returned {trainer.LrSchedulerConfigs.Count} optimizers, but the learning rate finder only works with a single optimizer.");
+    }
+
     public override void OnTrainBatchStart(TrainerView trainer, ITrainingModule module, Batch batch, int batchIndex)
     {
         double lr = LearningRate(trainer.GlobalStep);

@@ -6,7 +6,7 @@ namespace Unified.Core.Checkpointing;
 
 /// <summary>
 /// Everything a fit needs to resume exactly, as one named map of stateful parts: <c>model</c> (parameters and buffers),
-/// <c>optimizer</c>, <c>lr_scheduler</c> (when there is one), <c>kernel</c> (global step), <c>rng</c> (the CPU
+/// <c>optimizer</c>, <c>lr_scheduler</c> (when there is one; with several optimisers <c>optimizer_1</c>, <c>lr_scheduler_1</c>, ...), <c>kernel</c> (global step), <c>rng</c> (the CPU
 /// generator), <c>logged</c> (the epoch's running means), <c>hparams</c> (the module's hyper-parameters), plus
 /// what a front-end adds (its loop progress, callbacks or handlers). Both front-ends build one per fit; saving and
 /// restoring it is the same code for both.
@@ -14,19 +14,32 @@ namespace Unified.Core.Checkpointing;
 public sealed class TrainingState : ICheckpointWriter
 {
     readonly Dictionary<string, IStateful> parts = new(StringComparer.Ordinal);
+    readonly StepKernel kernel;
     readonly HashSet<string> optional = new(StringComparer.Ordinal) { "hparams" };
 
     /// <summary>The parts of <paramref name="module"/> trained by <paramref name="kernel"/>.</summary>
     public TrainingState(ITrainingModule module, StepKernel kernel)
     {
+        this.kernel = kernel;
         parts[CheckpointKeys.ModelPart] = new ModelPart(new ModuleState(module.Network), kernel);
-        parts["optimizer"] = new OptimizerState(kernel.Optimizers.Optimizer);
-        if (kernel.Optimizers.Scheduler is { } scheduler) parts["lr_scheduler"] = new SchedulerState(scheduler);
+        // Lightning's optimizer_states and lr_schedulers lists, as parts: optimizer, optimizer_1, ...; lr_scheduler, lr_scheduler_1, ...
+        for (int i = 0; i < kernel.OptimizerConfigs.Count; i++)
+        {
+            var config = kernel.OptimizerConfigs[i];
+            parts[OptimizerPart(i)] = new OptimizerState(config.Optimizer);
+            if (config.Scheduler is { } scheduler) parts[SchedulerPart(i)] = new SchedulerState(scheduler);
+        }
         parts["kernel"] = kernel;
         parts["rng"] = new RngState();
         parts["logged"] = module.Logged;
         parts["hparams"] = new HyperparametersState(module.Hyperparameters);
     }
+
+    /// <summary>The part holding the state of optimiser <paramref name="index"/> of <see cref="StepKernel.OptimizerConfigs"/>: <c>optimizer</c>, then <c>optimizer_1</c>, ...</summary>
+    public static string OptimizerPart(int index) => index == 0 ? "optimizer" : $"optimizer_{index}";
+
+    /// <summary>The part holding the state of optimiser <paramref name="index"/>'s scheduler: <c>lr_scheduler</c>, then <c>lr_scheduler_1</c>, ...</summary>
+    public static string SchedulerPart(int index) => index == 0 ? "lr_scheduler" : $"lr_scheduler_{index}";
 
     /// <summary>The parts by name.</summary>
     public IReadOnlyDictionary<string, IStateful> Parts => parts;
@@ -84,6 +97,16 @@ public sealed class TrainingState : ICheckpointWriter
     public void Restore(string path)
     {
         using var contents = CheckpointFile.Load(path);
+        // Before any optimiser state is loaded, so that the message names the cause rather than a parameter mismatch.
+        if (contents.Parts.TryGetValue("kernel", out var saved))
+            try
+            {
+                kernel.ThrowIfOtherOptimizerCount(saved);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"Checkpoint '{path}', part 'kernel': {e.Message}", e);
+            }
         contents.Restore(parts.Where(p => !optional.Contains(p.Key) || contents.Parts.ContainsKey(p.Key)).ToDictionary());
     }
 

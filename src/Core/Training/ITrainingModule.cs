@@ -22,7 +22,10 @@ public interface ITrainingModule
     /// <summary>Evaluates one validation batch under no-grad, logging what it measures (e.g. <c>val_loss</c>).</summary>
     void ValidationStep(Batch batch, int batchIndex) { }
 
-    /// <summary>The optimiser (and optional learning-rate scheduler) for <see cref="Network"/>'s parameters.</summary>
+    /// <summary>
+    /// The optimiser (and optional learning-rate scheduler) for <see cref="Network"/>'s parameters, or several made with
+    /// <see cref="OptimizerConfig.Many"/>, which a front-end steps only under manual optimisation.
+    /// </summary>
     OptimizerConfig ConfigureOptimizers();
 
     /// <summary>

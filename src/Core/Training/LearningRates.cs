@@ -16,7 +16,10 @@ public static class LearningRates
     {
         ArgumentNullException.ThrowIfNull(configs);
         var seen = new Dictionary<Type, int>();
-        foreach (var config in configs)
+        // Lightning names the optimisers with a scheduler first, then the others (_find_names_from_schedulers, then
+        // _find_names_from_optimizers), so a second Adam without a scheduler is lr-Adam-1 even when it comes first.
+        var all = configs.ToList();
+        foreach (var config in all.Where(c => c.Scheduler is not null).Concat(all.Where(c => c.Scheduler is null)))
         {
             var type = config.Optimizer.GetType();
             seen[type] = seen.GetValueOrDefault(type) + 1;

@@ -19,11 +19,14 @@ namespace Unified.Core.Training;
 public sealed class StepKernel : IStateful, IDisposable
 {
     readonly OptimizerConfig optimizers;
+    readonly IReadOnlyList<OptimizerConfig> configs;
+    readonly List<Parameter>[] parametersOf;
     readonly StepOptions options;
     readonly IGradientSynchronizer? gradients;
     int pendingMicroBatches;
     int? scheduledAccumulation;
-    bool windowHasGradients;
+    // Per optimiser: whether a backward ran since its last step (one backward feeds every optimiser's parameters).
+    readonly bool[] windowHasGradients;
     // Whether the optimiser's gradients were zeroed and no backward has added to them since.
     bool gradientsZeroed;
 
@@ -64,7 +67,16 @@ public sealed class StepKernel : IStateful, IDisposable
         options.Validate();
         optimizers.Validate();
         (this.optimizers, this.options, this.gradients) = (optimizers, options, gradients);
-        Parameters = PinParameters(optimizers.Optimizer);
+        configs = optimizers.All;
+        // Gradient buckets average every gradient at each step, so a second optimiser's step would average them again.
+        if (configs.Count > 1 && gradients is not null)
+        {
+            precision?.Dispose();
+            throw new NotSupportedException($"{configs.Count} optimizers with gradient synchronisation (ddp) are not supported; train several optimizers on one process, or return one OptimizerConfig.");
+        }
+        parametersOf = [.. configs.Select(c => PinParameters(c.Optimizer))];
+        windowHasGradients = new bool[configs.Count];
+        Parameters = configs.Count == 1 ? parametersOf[0] : [.. parametersOf.SelectMany(p => p).DistinctBy(p => p.Handle)];
         if (precision is null)
         {
             precision = Core.Numerics.PrecisionPlugins.Create(options.Precision, Parameters.Count > 0 ? Parameters[0].device : CPU);
@@ -72,18 +84,29 @@ public sealed class StepKernel : IStateful, IDisposable
             precision.ConnectModule(network);
         }
         else precision.CheckParameters(Parameters);
+        // PyTorch's GradScaler unscales each optimiser once and updates the scale once per iteration; the kernel's
+        // scaler updates at every step, which with several optimisers would change the scale between them.
+        if (configs.Count > 1 && precision is MixedPrecision { Scaler: not null })
+        {
+            precision.Dispose();
+            throw new NotSupportedException($"Precision '{precision.Name}' with {configs.Count} optimizers is not supported (one loss scale per optimizer step); use 'bf16-mixed' or '32-true'.");
+        }
         if (precision is MixedPrecision && gradients is { OverlapsBackward: true })
             throw new NotSupportedException($"Precision '{precision.Name}' moves gradients to the fp32 master parameters after backward, so " +
                 "gradient communication cannot overlap with backward: turn OverlapWithBackward off (its measured gain was nil) or use 32-true.");
         Precision = precision;
         // The gradient buckets of a synchronizer already own the gradients' storage.
-        if (options.FusedOptimizer && gradients is null) Fused = FusedOptimizer.TryCreate(optimizers.Optimizer, out _);
+        // Several optimisers step with their own step(), which gives the same weights.
+        if (options.FusedOptimizer && gradients is null && configs.Count == 1) Fused = FusedOptimizer.TryCreate(optimizers.Optimizer, out _);
     }
 
-    /// <summary>The fused optimiser step in use (see <see cref="StepOptions.FusedOptimizer"/>), or null for the optimiser's own.</summary>
+    /// <summary>
+    /// The fused optimiser step in use (see <see cref="StepOptions.FusedOptimizer"/>), or null for the optimiser's own
+    /// (always with several optimisers).
+    /// </summary>
     public FusedOptimizer? Fused { get; }
 
-    /// <summary>The parameters the optimiser updates (fp32 masters under mixed precision), in module order.</summary>
+    /// <summary>The parameters the optimisers update (fp32 masters under mixed precision), in module order (with several optimisers, each once, in their order).</summary>
     public IReadOnlyList<Parameter> Parameters { get; }
 
     /// <summary>The precision plugin.</summary>
@@ -95,8 +118,17 @@ public sealed class StepKernel : IStateful, IDisposable
     /// <summary>Optimiser steps skipped: a non-finite gradient under 16-mixed, or only skipped losses in the window.</summary>
     public long SkippedSteps { get; private set; }
 
-    /// <summary>The optimiser (and scheduler) the kernel steps, e.g. to read the learning rate.</summary>
+    /// <summary>
+    /// The optimiser (and scheduler) the kernel steps, e.g. to read the learning rate: the config it was given, which
+    /// with several (<see cref="OptimizerConfig.Many"/>) reads as the first; <see cref="OptimizerConfigs"/> lists each.
+    /// </summary>
     public OptimizerConfig Optimizers => optimizers;
+
+    /// <summary>Every optimiser config, in order (<see cref="OptimizerConfig.All"/>); one unless the module returned several.</summary>
+    public IReadOnlyList<OptimizerConfig> OptimizerConfigs => configs;
+
+    /// <summary>The index in <see cref="OptimizerConfigs"/> of the optimiser stepping now (or last), e.g. for <see cref="BeforeOptimizerStep"/>.</summary>
+    public int SteppingOptimizer { get; private set; }
 
     /// <summary>Whether the counters were loaded from a checkpoint (<see cref="LoadStateDict"/>): the fit continues a saved one.</summary>
     public bool Resumed { get; private set; }
@@ -158,8 +190,11 @@ public sealed class StepKernel : IStateful, IDisposable
     /// Returns the detached loss, owned by the caller.
     /// </summary>
     /// <exception cref="NonFiniteLossException">The loss is NaN or infinite and <see cref="StepOptions.SkipNonFiniteLoss"/> is off.</exception>
+    /// <exception cref="InvalidOperationException">The kernel has several optimisers: step each with <see cref="ManualOptimizerStep"/>.</exception>
     public Tensor Step(Func<Tensor> forward, bool isLastInEpoch = false, int? batchIndex = null)
     {
+        if (configs.Count > 1)
+            throw new InvalidOperationException($"Step takes one optimizer step, and this kernel has {configs.Count} optimizers: step each under manual optimisation (ManualStep, ManualBackward, ManualOptimizerStep(optimizer: index)).");
         Precision.Activate();
         using var scope = NewDisposeScope();
         Tensor loss = InPrecision(forward);
@@ -211,12 +246,17 @@ public sealed class StepKernel : IStateful, IDisposable
     /// An optimiser step as the automatic path takes it (gradient sync, unscale and inf check, clipping with
     /// <paramref name="clipValue"/> when given, optimiser step, <see cref="GlobalStep"/> + 1), for manual optimisation;
     /// schedulers are left to the module, as Lightning does (training_epoch_loop.py <c>_update_learning_rates</c>).
-    /// Returns whether the optimiser stepped (false: skipped, e.g. a non-finite gradient under 16-mixed).
+    /// <paramref name="optimizer"/> picks the optimiser in <see cref="OptimizerConfigs"/>; clipping and the step touch only
+    /// its parameters, and each step counts in <see cref="GlobalStep"/> (Lightning's manual loop counts every
+    /// <c>optimizer.step()</c>). Returns whether the optimiser stepped (false: skipped, e.g. a non-finite gradient under 16-mixed).
     /// </summary>
-    public bool ManualOptimizerStep(double? clipValue = null, GradientClipAlgorithm algorithm = GradientClipAlgorithm.Norm)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="optimizer"/> is not an index of <see cref="OptimizerConfigs"/>.</exception>
+    public bool ManualOptimizerStep(double? clipValue = null, GradientClipAlgorithm algorithm = GradientClipAlgorithm.Norm, int optimizer = 0)
     {
+        if (optimizer < 0 || optimizer >= configs.Count)
+            throw new ArgumentOutOfRangeException(nameof(optimizer), optimizer, $"The kernel has {configs.Count} optimizer(s): pass an index from 0 to {configs.Count - 1}.");
         long skipped = SkippedSteps;
-        OptimizerStep(clipValue, algorithm, stepSchedulers: false);
+        OptimizerStep(clipValue, algorithm, stepSchedulers: false, optimizer: optimizer);
         return SkippedSteps == skipped;
     }
 
@@ -231,7 +271,8 @@ public sealed class StepKernel : IStateful, IDisposable
             return normalised;
         });
         Precision.AfterBackward(gradientsZeroed);
-        (windowHasGradients, gradientsZeroed) = (true, false);
+        Array.Fill(windowHasGradients, true);
+        gradientsZeroed = false;
     }
 
     /// <summary>
@@ -240,8 +281,9 @@ public sealed class StepKernel : IStateful, IDisposable
     /// </summary>
     public void EpochEnd(int epoch)
     {
-        if (optimizers is { Scheduler: { } scheduler, Interval: SchedulerInterval.Epoch, ReducesOnPlateau: false } && (epoch + 1) % optimizers.Frequency == 0)
-            scheduler.step();
+        foreach (var config in configs)
+            if (config is { Scheduler: { } scheduler, Interval: SchedulerInterval.Epoch, ReducesOnPlateau: false } && (epoch + 1) % config.Frequency == 0)
+                scheduler.step();
     }
 
     /// <summary>
@@ -261,6 +303,8 @@ public sealed class StepKernel : IStateful, IDisposable
         state.Values["skipped_steps"] = SkippedSteps;
         state.Values["precision_name"] = options.Precision;
         state.Values["accumulate_grad_batches"] = options.AccumulateGradBatches;
+        // Only with several, so that single-optimizer checkpoints keep their contents.
+        if (configs.Count > 1) state.Values["optimizer_count"] = configs.Count;
         return state;
     }
 
@@ -274,9 +318,21 @@ public sealed class StepKernel : IStateful, IDisposable
             throw new InvalidDataException($"The checkpoint was trained with precision '{precision}', this fit uses '{options.Precision}'; resume with the saved precision.");
         if (state.Values.ContainsKey("accumulate_grad_batches") && state.Value<int>("accumulate_grad_batches") is var accumulate && accumulate != options.AccumulateGradBatches)
             throw new InvalidDataException($"The checkpoint accumulated {accumulate} batches per step, this fit {options.AccumulateGradBatches}; resume with the saved accumulation.");
+        ThrowIfOtherOptimizerCount(state);
         Precision.LoadStateDict(state.Part("precision"));
-        (GlobalStep, SkippedSteps, pendingMicroBatches, windowHasGradients) = (step, skipped, 0, false);
+        (GlobalStep, SkippedSteps, pendingMicroBatches) = (step, skipped, 0);
+        Array.Clear(windowHasGradients);
         Resumed = true;
+    }
+
+    /// <summary>Throws when <paramref name="state"/> (this kernel's saved state) was trained with another number of optimisers.</summary>
+    /// <exception cref="InvalidDataException">The counts differ.</exception>
+    public void ThrowIfOtherOptimizerCount(StateDict state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        int saved = state.Values.ContainsKey("optimizer_count") ? state.Value<int>("optimizer_count") : 1;
+        if (saved != configs.Count)
+            throw new InvalidDataException($"The checkpoint was trained with {saved} optimizer(s), this fit configures {configs.Count}; resume with the same ConfigureOptimizers.");
     }
 
     /// <inheritdoc />
@@ -305,40 +361,43 @@ public sealed class StepKernel : IStateful, IDisposable
         throw new NonFiniteLossException(value, GlobalStep, pendingMicroBatches);
     }
 
-    void OptimizerStep(double? clipValue, GradientClipAlgorithm algorithm, bool stepSchedulers, int? batchIndex = null)
+    void OptimizerStep(double? clipValue, GradientClipAlgorithm algorithm, bool stepSchedulers, int? batchIndex = null, int optimizer = 0)
     {
-        bool stepped = false, hasGradients = windowHasGradients;
+        var (config, parameters) = (configs[optimizer], parametersOf[optimizer]);
+        bool stepped = false, hasGradients = windowHasGradients[optimizer];
+        SteppingOptimizer = optimizer;
         if (gradients is not null)
         {
             // Also after a window whose losses were all skipped: the other ranks wait for this one's gradients.
             gradients.AfterBackward();
-            hasGradients = gradients.ShouldStep(windowHasGradients);
+            hasGradients = gradients.ShouldStep(hasGradients);
         }
         if (hasGradients)
         {
-            stepped = Precision.PrepareStep(Parameters);
+            stepped = Precision.PrepareStep(parameters);
             if (stepped)
             {
                 BeforeOptimizerStep?.Invoke(GlobalStep + 1);
-                Clip(clipValue, algorithm);
+                Clip(clipValue, algorithm, parameters);
                 if (Fused is not null) Fused.Step();
-                else optimizers.Optimizer.step();
+                else config.Optimizer.step();
             }
             Precision.AfterStep(stepped);
         }
         GlobalStep++;
         if (!stepped) SkippedSteps++;
         // A skipped step must not advance the schedule (Lightning's AMP path does; that is a known bug).
-        else if (stepSchedulers && optimizers is { Scheduler: { } scheduler, Interval: SchedulerInterval.Step, ReducesOnPlateau: false } && (batchIndex + 1 ?? GlobalStep) % optimizers.Frequency == 0)
+        else if (stepSchedulers && config is { Scheduler: { } scheduler, Interval: SchedulerInterval.Step, ReducesOnPlateau: false } && (batchIndex + 1 ?? GlobalStep) % config.Frequency == 0)
             scheduler.step();
-        (pendingMicroBatches, windowHasGradients) = (0, false);
+        pendingMicroBatches = 0;
+        windowHasGradients[optimizer] = false;
     }
 
-    void Clip(double? clipValue, GradientClipAlgorithm algorithm)
+    static void Clip(double? clipValue, GradientClipAlgorithm algorithm, List<Parameter> parameters)
     {
         if (clipValue is not double clip) return;
-        if (algorithm == GradientClipAlgorithm.Norm) nn.utils.clip_grad_norm_(Parameters, clip);
-        else nn.utils.clip_grad_value_(Parameters, clip);
+        if (algorithm == GradientClipAlgorithm.Norm) nn.utils.clip_grad_norm_(parameters, clip);
+        else nn.utils.clip_grad_value_(parameters, clip);
     }
 
     Tensor InPrecision(Func<Tensor> run)
