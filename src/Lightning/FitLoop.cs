@@ -83,6 +83,9 @@ internal sealed class FitLoop : IDisposable
 
     public long GlobalStep => kernel.GlobalStep;
 
+    /// <summary>The step the loggers saw last (Lightning's <c>_batches_that_stepped</c>).</summary>
+    public long LoggingStep => loop.BatchesThatStepped;
+
     // The weights the optimiser updates (fp32 masters under mixed precision); under ddp rank 0 writes, every rank waits.
     void WriteWeights(string path)
     {
@@ -99,7 +102,8 @@ internal sealed class FitLoop : IDisposable
     {
         if (ckptPath is not null) state.Restore(ckptPath);
         resumed = ckptPath is not null;
-        view.Progress = new TrainerProgress(loop.Epoch, options.EffectiveMaxEpochs, loop.BatchesDone, batches, kernel.GlobalStep, view.IsGlobalZero) { Checkpoint = state };
+        view.Progress = new TrainerProgress(loop.Epoch, options.EffectiveMaxEpochs, loop.BatchesDone, batches, kernel.GlobalStep, view.IsGlobalZero)
+            { Checkpoint = state, BatchesThatStepped = loop.BatchesThatStepped };
     }
 
     public void Run()
@@ -239,16 +243,18 @@ internal sealed class FitLoop : IDisposable
                 return (index, true);
             }
             index++;
-            long start = FitRecorder.StepStarting();
+            long start = FitRecorder.StepStarting(), stepsBefore = kernel.GlobalStep;
             // Under manual optimisation the module steps (loops/optimization/manual.py) and its schedulers by hand.
             using var loss = manual ? kernel.ManualStep(() => module.TrainingStep(batch, i) ?? throw NoLoss(i))
                 : kernel.Step(() => module.TrainingStep(batch, i) ?? throw NoLoss(i), isLastInEpoch: index == batches, batchIndex: i);
             // Lightning steps the epoch's schedulers with its last batch, before on_train_batch_end and validation
             // (training_epoch_loop.py advance: update_lr_schedulers("epoch", update_plateau_schedulers=False)).
             if (index == batches && !manual) kernel.EpochEnd(epoch);
-            recorder.StepCompleted(start, loss, batch.Size, kernel.GlobalStep, stepMetrics);
+            // Lightning logs at _batches_that_stepped: one per batch that stepped, however many optimisers it stepped.
+            if (kernel.GlobalStep > stepsBefore) loop.BatchesThatStepped++;
+            recorder.StepCompleted(start, loss, batch.Size, kernel.GlobalStep, stepMetrics, loop.BatchesThatStepped);
             (loop.BatchesDone, loop.GlobalStep) = (index, kernel.GlobalStep);
-            view.Progress = view.Progress with { BatchIndex = i, GlobalStep = kernel.GlobalStep };
+            view.Progress = view.Progress with { BatchIndex = i, GlobalStep = kernel.GlobalStep, BatchesThatStepped = loop.BatchesThatStepped };
             // The step's logged values are in the callback metrics from on_train_batch_end on (logger_connector.py
             // callback_metrics reads the results lazily).
             view.StepEnded(module.Logged);
@@ -276,7 +282,7 @@ internal sealed class FitLoop : IDisposable
         var result = new EpochResult(epoch, kernel.GlobalStep, values.Callback);
         trainingMeans?.Restore(module.Logged);
         history.Add(result);
-        recorder.EpochCompleted(result with { Metrics = values.Logged });
+        recorder.EpochCompleted(result with { Metrics = values.Logged }, loop.BatchesThatStepped);
         view.Update(values);
         (loop.Epoch, loop.BatchesDone, loop.GlobalStep) = finished ? (epoch + 1, 0, kernel.GlobalStep) : (epoch, done, kernel.GlobalStep);
         loop.Metrics = result.Metrics;

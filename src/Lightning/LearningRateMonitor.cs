@@ -67,7 +67,7 @@ public sealed class LearningRateMonitor : Callback
             if (!lrs.TryGetValue(name, out var list)) lrs[name] = list = [];
             list.Add(lr);
         }
-        foreach (var logger in trainer.Loggers) logger.LogMetrics(stats, trainer.GlobalStep);
+        foreach (var logger in trainer.Loggers) logger.LogMetrics(stats, trainer.LoggingStep);
     }
 
     IEnumerable<(string Name, OptimizerConfig Config, ParamGroup Group)> Names(TrainerView trainer) => LearningRates.Named(trainer.LrSchedulerConfigs, prefix);

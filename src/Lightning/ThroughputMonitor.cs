@@ -41,7 +41,7 @@ public sealed class ThroughputMonitor : Callback
     {
         Update(TrainerStage.Fit, batch);
         // Lightning computes at optimiser steps and logs when should_update_logs held before the step.
-        if (trainer.Kernel is { AtStepBoundary: true } && trainer.LogEveryNSteps is > 0 and int n && trainer.GlobalStep % n == 0) Log(trainer, TrainerStage.Fit, trainer.GlobalStep);
+        if (trainer.Kernel is { AtStepBoundary: true } && trainer.LogEveryNSteps is > 0 and int n && trainer.LoggingStep % n == 0) Log(trainer, TrainerStage.Fit, trainer.LoggingStep);
     }
 
     /// <inheritdoc />

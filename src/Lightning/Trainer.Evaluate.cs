@@ -87,8 +87,8 @@ public sealed partial class Trainer
             var predictions = new EvaluationLoop(hooks, view!, device).Run(phase, loader, limit, predict ? null : () => module.Logged.ComputeEpoch(null),
                 predict ? null : () => recorder.BatchCompleted(() => module.Logged.ComputeStep().Logged));
             var metrics = predict ? view!.CallbackMetrics : module.Logged.ComputeEpoch(null).Callback;
-            // logger_connector.py log_eval_end_metrics: the loggers' view, with the fit's epoch, at its global step.
-            if (!predict) recorder.RunCompleted(module.Logged.ComputeEpoch(null).Logged, CurrentEpoch, GlobalStep);
+            // logger_connector.py log_eval_end_metrics: the loggers' view, with the fit's epoch, at its logging step (_batches_that_stepped).
+            if (!predict) recorder.RunCompleted(module.Logged.ComputeEpoch(null).Logged, CurrentEpoch, fitLoggingStep);
             module.Logged.Reset();
             End(hooks, data, stage);
             recorder.Finish(RunStatus.Success);

@@ -26,6 +26,7 @@ public sealed partial class Trainer
     TrainerView? view;
     ModelCheckpoint? defaultCheckpoint;
     int running, fitEpoch;
+    long fitLoggingStep;
 
     /// <summary>Creates a trainer; options are validated here.</summary>
     public Trainer(TrainerOptions? options = null)
@@ -126,7 +127,7 @@ public sealed partial class Trainer
             }
             finally
             {
-                (GlobalStep, CommunicationSeconds, fitEpoch) = (loop.GlobalStep, loop.CommunicationSeconds, view!.CurrentEpoch);
+                (GlobalStep, CommunicationSeconds, fitEpoch, fitLoggingStep) = (loop.GlobalStep, loop.CommunicationSeconds, view!.CurrentEpoch, loop.LoggingStep);
             }
             End(hooks, data, TrainerStage.Fit);
         }
@@ -147,7 +148,7 @@ public sealed partial class Trainer
         // Validate, Test and Predict see the last fit's epoch and global step (Lightning's fit_loop progress stays).
         var progress = stage == TrainerStage.Fit
             ? new TrainerProgress(0, options.EffectiveMaxEpochs, 0, 0, 0, isGlobalZero)
-            : new TrainerProgress(fitEpoch, options.EffectiveMaxEpochs, 0, 0, GlobalStep, isGlobalZero);
+            : new TrainerProgress(fitEpoch, options.EffectiveMaxEpochs, 0, 0, GlobalStep, isGlobalZero) { BatchesThatStepped = fitLoggingStep };
         view = new TrainerView(stage, progress,
             isGlobalZero && options.FastDevRun is null ? [.. options.Loggers] : [], options.EffectiveMaxSteps)
         { FastDevRun = options.FastDevRun is not null, LogEveryNSteps = options.LogEveryNSteps };

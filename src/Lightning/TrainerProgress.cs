@@ -16,4 +16,10 @@ public sealed record TrainerProgress(int Epoch, int MaxEpochs, int BatchIndex, i
     /// Under data parallelism every rank calls it at the same moment: rank 0 writes, the others wait until the file is durable.
     /// </summary>
     public ICheckpointWriter? Checkpoint { get; init; }
+
+    /// <summary>
+    /// Training batches whose step stepped an optimiser, the step the loggers see (Lightning's
+    /// <c>_batches_that_stepped</c>): <see cref="GlobalStep"/>, unless a manual step steps several optimisers.
+    /// </summary>
+    public long BatchesThatStepped { get; init; }
 }

@@ -34,6 +34,9 @@ public sealed class TrainerView
     /// <summary>Optimiser steps taken (Lightning's <c>global_step</c>).</summary>
     public long GlobalStep => Progress.GlobalStep;
 
+    /// <summary>The step the loggers see (Lightning's <c>_batches_that_stepped</c>): <see cref="GlobalStep"/>, unless a manual step steps several optimisers.</summary>
+    public long LoggingStep => Progress.BatchesThatStepped;
+
     /// <summary>The step limit of the fit, or null (Lightning's <c>max_steps</c>).</summary>
     public long? MaxSteps { get; }
 
@@ -115,9 +118,9 @@ public sealed class TrainerView
 
     /// <summary>
     /// Whether step-level values should go to the loggers now, before the next batch (Lightning's
-    /// <c>_logger_connector.should_update_logs</c>: every <see cref="LogEveryNSteps"/> optimiser steps, or when stopping).
+    /// <c>_logger_connector.should_update_logs</c>: every <see cref="LogEveryNSteps"/> batches that stepped, or when stopping).
     /// </summary>
-    public bool ShouldUpdateLogs => LogEveryNSteps is > 0 and int n && ((GlobalStep + 1) % n == 0 || ShouldStop);
+    public bool ShouldUpdateLogs => LogEveryNSteps is > 0 and int n && ((LoggingStep + 1) % n == 0 || ShouldStop);
 
     // The fit's step kernel (null outside a fit); set by the fit loop.
     internal StepKernel? Kernel { get; set; }

@@ -242,4 +242,31 @@ public sealed class MultipleOptimizersTests : IDisposable
             Assert.Equal(expected, monitor.Lrs["lr-Adam"].Concat(monitor.Lrs["lr-Adam-1"]).Select(lr => Math.Round(lr, 12)));
         }
     }
+
+    [Fact]
+    public void StepLogging_WithTwoOptimizers_CountsBatchesThatStepped_AsLightning()
+    {
+        // Lightning logs at fit_loop.epoch_loop._batches_that_stepped (logger_connector.py log_metrics,
+        // should_update_logs; lr_monitor.py on_train_batch_start), which counts batches, not optimizer.step() calls.
+        using var data = Data();
+        using var module = new DigitsGan(discriminatorScheduler: false, generatorScheduler: true);
+        var options = Options();
+        options.LogEveryNSteps = 2;
+        var csv = Csv(temp.Path);
+        options.Loggers.Add(csv);
+        var monitor = new LearningRateMonitor(loggingInterval: SchedulerInterval.Step);
+        options.Callbacks.Add(monitor);
+        var trainer = new Trainer(options);
+
+        trainer.Fit(module, data);
+
+        Assert.Equal(2 * Batches, trainer.GlobalStep);
+        var lines = File.ReadAllLines(csv.MetricsFile);
+        var header = lines[0].Split(',');
+        var rows = lines.Skip(1).Select(l => header.Zip(l.Split(',')).ToDictionary(p => p.First, p => p.Second)).ToList();
+        Assert.Equal(Enumerable.Range(1, Batches / 2).Select(k => (2 * k).ToString()), rows.Where(r => r["train_loss_step"] != "").Select(r => r["step"]));
+        // The monitor logs before the batch whose end is a logging step: at 1, 3, 5, ...
+        Assert.Equal(Enumerable.Range(0, Batches / 2).Select(k => (2 * k + 1).ToString()), rows.Where(r => r["lr-Adam"] != "").Select(r => r["step"]));
+        Assert.Equal(Batches / 2, monitor.Lrs["lr-Adam"].Count);
+    }
 }

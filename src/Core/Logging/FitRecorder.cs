@@ -100,9 +100,11 @@ public sealed class FitRecorder : IDisposable
     /// <summary>
     /// Counts the step: duration, samples, optimiser steps taken (<paramref name="globalStep"/> is the kernel's count
     /// after the step), the loss (kept on the device), and every N optimiser steps the step's loss to the loggers,
-    /// with <paramref name="stepMetrics"/> (what the module logged per step; read only then).
+    /// with <paramref name="stepMetrics"/> (what the module logged per step; read only then). <paramref name="logStep"/>
+    /// is the step the loggers see, when it is not <paramref name="globalStep"/> (Lightning's <c>_batches_that_stepped</c>
+    /// under manual optimisation with several optimisers).
     /// </summary>
-    public void StepCompleted(long startTimestamp, Tensor loss, int batchSize, long globalStep, Func<IReadOnlyDictionary<string, double>>? stepMetrics = null)
+    public void StepCompleted(long startTimestamp, Tensor loss, int batchSize, long globalStep, Func<IReadOnlyDictionary<string, double>>? stepMetrics = null, long? logStep = null)
     {
         if (TrainingTelemetry.StepDuration.Enabled)
             TrainingTelemetry.StepDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, frameworkTag);
@@ -110,8 +112,9 @@ public sealed class FitRecorder : IDisposable
         bool stepped = globalStep > this.globalStep;
         if (stepped) TrainingTelemetry.Steps.Add(globalStep - this.globalStep, frameworkTag);
         this.globalStep = globalStep;
-        bool logStep = stepped && loggers is not null && options.LogEveryNSteps is > 0 and int every && globalStep % every == 0;
-        if (!TrainingTelemetry.Loss.Enabled && !logStep) return;
+        long loggedStep = logStep ?? globalStep;
+        bool logNow = stepped && loggers is not null && options.LogEveryNSteps is > 0 and int every && loggedStep % every == 0;
+        if (!TrainingTelemetry.Loss.Enabled && !logNow) return;
         using var scope = NewDisposeScope(); // the loop's step scope has ended: free these temporaries here
         var value = loss.detach().to_type(ScalarType.Float64);
         if (TrainingTelemetry.Loss.Enabled)
@@ -121,14 +124,14 @@ public sealed class FitRecorder : IDisposable
             else lossSum.add_(value, alpha: batchSize);
             lossSamples += batchSize;
         }
-        if (logStep)
+        if (logNow)
         {
             var row = new Dictionary<string, double>(stepMetrics?.Invoke() ?? new Dictionary<string, double>(), StringComparer.Ordinal)
             {
                 ["train_loss_step"] = value.item<double>(),
                 ["epoch"] = currentEpoch, // as Lightning adds to every logged row
             };
-            loggers!.LogMetrics(row, globalStep);
+            loggers!.LogMetrics(row, loggedStep);
         }
     }
 
@@ -137,9 +140,10 @@ public sealed class FitRecorder : IDisposable
 
     /// <summary>
     /// Ends the <c>epoch</c> span with the epoch's metrics as tags, records the loss and learning-rate gauges, logs
-    /// the metrics (plus <c>epoch</c>) at the result's global step, optional weight histograms, and flushes the loggers.
+    /// the metrics (plus <c>epoch</c>) at the result's global step (or <paramref name="logStep"/>, as for
+    /// <see cref="StepCompleted"/>), optional weight histograms, and flushes the loggers.
     /// </summary>
-    public void EpochCompleted(EpochResult result)
+    public void EpochCompleted(EpochResult result, long? logStep = null)
     {
         ArgumentNullException.ThrowIfNull(result);
         globalStep = result.GlobalStep;
@@ -163,12 +167,12 @@ public sealed class FitRecorder : IDisposable
                 string.Join(", ", result.Metrics.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key}={kv.Value:G6}"))));
         if (loggers is null) return;
         var metrics = new Dictionary<string, double>(result.Metrics, StringComparer.Ordinal) { ["epoch"] = result.Epoch };
-        loggers.LogMetrics(metrics, result.GlobalStep);
+        loggers.LogMetrics(metrics, logStep ?? result.GlobalStep);
         if (options.Histograms is { Weights: true } histograms && module is not null)
         {
             try
             {
-                loggers.LogWeightHistograms(module.Network, result.GlobalStep, histograms.Bins);
+                loggers.LogWeightHistograms(module.Network, logStep ?? result.GlobalStep, histograms.Bins);
             }
             catch (ArgumentException e) // a parameter with NaN or infinite values
             {
