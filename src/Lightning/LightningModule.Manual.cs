@@ -4,9 +4,11 @@ using static TorchSharp.torch;
 namespace Unified.Lightning;
 
 // Lightning 2.x's manual optimisation (core/module.py automatic_optimization, manual_backward, optimizers,
-// lr_schedulers, clip_gradients; loops/optimization/manual.py).
+// lr_schedulers, clip_gradients, toggle_optimizer; loops/optimization/manual.py).
 public abstract partial class LightningModule
 {
+    (int Index, IDisposable Restore)? toggled;
+
     IReadOnlyList<LightningOptimizer> optimizers = [];
 
     /// <summary>
@@ -98,6 +100,51 @@ public abstract partial class LightningModule
         if (optimizerIndex < 0 || optimizerIndex >= configs.Count)
             throw new ArgumentOutOfRangeException(nameof(optimizerIndex), optimizerIndex, $"{GetType().Name}.ConfigureOptimizers returned {configs.Count} optimizer(s); pass an index from 0 to {configs.Count - 1}.");
         return configs[optimizerIndex].Scheduler;
+    }
+
+    /// <summary>
+    /// Lets only <paramref name="optimizer"/>'s parameters require gradients until <see cref="UntoggleOptimizer"/>, so
+    /// that its backward leaves the other optimisers' gradients alone (Lightning's <c>toggle_optimizer</c>); parameters
+    /// the module froze stay frozen.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No fit is running, or another optimiser is toggled.</exception>
+    public void ToggleOptimizer(LightningOptimizer optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        if (toggled is not null)
+            throw new InvalidOperationException($"Optimizer {toggled.Value.Index} is toggled; call UntoggleOptimizer on it before toggling another.");
+        toggled = (optimizer.Index, FitKernel(nameof(ToggleOptimizer)).ToggleOptimizer(optimizer.Index));
+    }
+
+    /// <summary>Gives every parameter the <c>requires_grad</c> it had before <see cref="ToggleOptimizer"/> (Lightning's <c>untoggle_optimizer</c>).</summary>
+    /// <exception cref="InvalidOperationException"><paramref name="optimizer"/> is not the toggled one.</exception>
+    public void UntoggleOptimizer(LightningOptimizer optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        if (toggled is not { } current || current.Index != optimizer.Index)
+            throw new InvalidOperationException($"Optimizer {optimizer.Index} is not toggled; call ToggleOptimizer on it first.");
+        toggled = null;
+        current.Restore.Dispose();
+    }
+
+    /// <summary><see cref="ToggleOptimizer"/> until the result is disposed (Lightning's <c>with self.toggled_optimizer(opt):</c>).</summary>
+    /// <example><code>using (ToggledOptimizer(opt)) { opt.ZeroGrad(); ManualBackward(loss); opt.Step(); }</code></example>
+    public IDisposable ToggledOptimizer(LightningOptimizer optimizer)
+    {
+        ToggleOptimizer(optimizer);
+        return new Untoggle(this, optimizer);
+    }
+
+    sealed class Untoggle(LightningModule module, LightningOptimizer optimizer) : IDisposable
+    {
+        bool done;
+
+        public void Dispose()
+        {
+            if (done) return;
+            done = true;
+            module.UntoggleOptimizer(optimizer);
+        }
     }
 
     StepKernel FitKernel(string member) => Trainer?.Kernel ?? throw new InvalidOperationException($"{member}() is available only during Trainer.Fit.");

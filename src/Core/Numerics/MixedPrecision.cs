@@ -119,6 +119,14 @@ public sealed class MixedPrecision : PrecisionPlugin
     }
 
     /// <inheritdoc />
+    public override Parameter? ComputeCopy(Parameter parameter)
+    {
+        foreach (var (_, master, compute) in copies)
+            if (ReferenceEquals(master, parameter)) return compute;
+        return null;
+    }
+
+    /// <inheritdoc />
     public override StateDict StateDict() => scaler is null ? new StateDict() : new StateDict().Add("scaler", scaler.StateDict());
 
     /// <inheritdoc />

@@ -34,6 +34,9 @@ public abstract class PrecisionPlugin : IStateful, IDisposable
     /// <exception cref="InvalidOperationException">They do not: the optimiser was created before <see cref="ConnectModule"/>.</exception>
     public virtual void CheckParameters(IReadOnlyList<Parameter> parameters) { }
 
+    /// <summary>The low-precision copy the network computes with in place of <paramref name="parameter"/> (mixed precisions, once active), or null.</summary>
+    public virtual Parameter? ComputeCopy(Parameter parameter) => null;
+
     /// <summary>Switches the connected network to its compute form for training; idempotent.</summary>
     public virtual void Activate() { }
 

@@ -325,6 +325,44 @@ public sealed class StepKernel : IStateful, IDisposable
         Resumed = true;
     }
 
+    /// <summary>
+    /// Lets only optimiser <paramref name="index"/>'s parameters require gradients, so that a backward for it leaves the
+    /// others' gradients alone (Lightning's <c>toggle_optimizer</c>): every other optimiser's parameter stops requiring
+    /// them, its own keep what they had (a parameter frozen by the module stays frozen). Under mixed precision the
+    /// compute copies follow. Dispose the result to give every parameter its own setting back (<c>untoggle_optimizer</c>).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is not an index of <see cref="OptimizerConfigs"/>.</exception>
+    public IDisposable ToggleOptimizer(int index)
+    {
+        if (index < 0 || index >= configs.Count)
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"The kernel has {configs.Count} optimizer(s): pass an index from 0 to {configs.Count - 1}.");
+        var own = parametersOf[index].Select(p => p.Handle).ToHashSet();
+        var saved = Parameters.Select(p => (Parameter: p, p.requires_grad)).ToList();
+        foreach (var (parameter, _) in saved)
+            if (!own.Contains(parameter.Handle)) SetRequiresGrad(parameter, false);
+        return new Restore(() =>
+        {
+            foreach (var (parameter, requiresGrad) in saved) SetRequiresGrad(parameter, requiresGrad);
+        });
+    }
+
+    void SetRequiresGrad(Parameter parameter, bool value)
+    {
+        parameter.requires_grad = value;
+        if (Precision.ComputeCopy(parameter) is { } copy) copy.requires_grad = value;
+    }
+
+    sealed class Restore(Action restore) : IDisposable
+    {
+        Action? pending = restore;
+
+        public void Dispose()
+        {
+            pending?.Invoke();
+            pending = null;
+        }
+    }
+
     /// <summary>Throws when <paramref name="state"/> (this kernel's saved state) was trained with another number of optimisers.</summary>
     /// <exception cref="InvalidDataException">The counts differ.</exception>
     public void ThrowIfOtherOptimizerCount(StateDict state)
