@@ -101,7 +101,7 @@ public sealed class LoggerHandlersTests : IDisposable
         var cancelled = new TensorBoardLogger(new TensorBoardLoggerOptions { SaveDir = temp.Path, Name = "a" });
         var detached = new CsvLogger(new CsvLoggerOptions { SaveDir = temp.Path, Name = "b" });
         cancelled.AttachRun(trainer, new Dictionary<string, object?> { ["x"] = 1 });
-        detached.AttachRun(trainer).Remove();
+        detached.AttachRun(trainer, new Dictionary<string, object?> { ["y"] = 2 }).Remove();
         using var source = new CancellationTokenSource();
         trainer.On(Events.IterationCompleted.Once(2), _ => source.Cancel());
 
@@ -109,7 +109,9 @@ public sealed class LoggerHandlersTests : IDisposable
 
         var end = TfEventReader.Read(cancelled.EventFile).SelectMany(e => e.Values).Single(v => v.Tag == "_hparams_/session_end_info");
         Assert.Equal(2UL, TfEventReader.Fields(TfEventReader.Fields(end.PluginContent!).Single(f => f.Field == 4).Bytes).Single(f => f.Field == 1).Bits);
-        detached.LogMetrics(new Dictionary<string, double> { ["still"] = 1 }, 0); // not finished by the run
+        // Detached: the run logged no hyper-parameters into it (hparams.yaml) and flushed nothing into it (metrics.csv).
+        Assert.False(File.Exists(Path.Combine(detached.LogDir, "hparams.yaml")));
+        Assert.False(File.Exists(detached.MetricsFile));
         detached.Finish(RunStatus.Success);
     }
 }
