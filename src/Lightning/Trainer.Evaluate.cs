@@ -84,11 +84,13 @@ public sealed partial class Trainer
             int limit = limitOf(loader.Count);
             module.Logged.Reset();
             bool predict = phase == EvaluationLoop.Phase.Predict;
-            var predictions = new EvaluationLoop(hooks, view!, device).Run(phase, loader, limit, predict ? null : () => module.Logged.ComputeEpoch(null),
+            // The epoch's values are read once, when the loop computes them after the epoch-end hooks.
+            LoggedValues? values = null;
+            var predictions = new EvaluationLoop(hooks, view!, device).Run(phase, loader, limit, predict ? null : () => values = module.Logged.ComputeEpoch(null),
                 predict ? null : () => recorder.BatchCompleted(() => module.Logged.ComputeStep().Logged));
-            var metrics = predict ? view!.CallbackMetrics : module.Logged.ComputeEpoch(null).Callback;
+            var metrics = values?.Callback ?? view!.CallbackMetrics;
             // logger_connector.py log_eval_end_metrics: the loggers' view, with the fit's epoch, at its logging step (_batches_that_stepped).
-            if (!predict) recorder.RunCompleted(module.Logged.ComputeEpoch(null).Logged, CurrentEpoch, fitLoggingStep);
+            if (values is not null) recorder.RunCompleted(values.Logged, CurrentEpoch, fitLoggingStep);
             module.Logged.Reset();
             End(hooks, data, stage);
             recorder.Finish(RunStatus.Success);

@@ -24,8 +24,7 @@ public sealed class EvaluationRecorder
     {
         options ??= new FitRecorderOptions();
         options.Validate();
-        bool rankZero = (options.ProcessGroup?.Rank ?? 0) == 0;
-        if (rankZero && options.Loggers.Count > 0) loggers = new ExperimentLoggerCollection(options.Loggers, options.LoggerFactory);
+        loggers = options.RankZeroLoggers(options.LoggerFactory);
     }
 
     // A fit's evaluation shares the fit's loggers (and their failure count).

@@ -45,8 +45,7 @@ public sealed class FitRecorder : IDisposable
         this.options.Validate();
         var factory = this.options.LoggerFactory ?? NullLoggerFactory.Instance;
         log = factory.CreateLogger<FitRecorder>();
-        bool rankZero = (this.options.ProcessGroup?.Rank ?? 0) == 0;
-        if (rankZero && this.options.Loggers.Count > 0) loggers = new ExperimentLoggerCollection(this.options.Loggers, factory);
+        loggers = this.options.RankZeroLoggers(factory);
         Evaluation = new EvaluationRecorder(loggers);
         frameworkTag = new(TrainingTelemetry.FrameworkTag, this.options.Framework);
     }

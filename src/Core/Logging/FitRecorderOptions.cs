@@ -27,6 +27,10 @@ public sealed class FitRecorderOptions
     /// <summary>Histograms of weights and gradients to log; null for none.</summary>
     public HistogramOptions? Histograms { get; init; }
 
+    // Only rank 0 writes to the experiment loggers; null when nothing is logged.
+    internal ExperimentLoggerCollection? RankZeroLoggers(ILoggerFactory? factory) =>
+        (ProcessGroup?.Rank ?? 0) == 0 && Loggers.Count > 0 ? new ExperimentLoggerCollection(Loggers, factory) : null;
+
     /// <summary>Throws when a value is out of range, naming the field.</summary>
     public void Validate()
     {
