@@ -9,11 +9,12 @@ namespace Unified.Cli.Bench;
 
 /// <summary>
 /// Microseconds per phase of a hand-written digits-MLP step (batch 64, Adam): zero_grad, forward with the loss, backward,
-/// optimiser step, with TorchSharp's Adam and with <see cref="FusedOptimizer"/>, interleaved epochs after a warm-up.
+/// optimiser step, with TorchSharp's Adam, with <see cref="FusedOptimizer"/> and with libtorch's fused kernel
+/// (<see cref="FusedKernels"/>), interleaved epochs after a warm-up.
 /// </summary>
 public static class StepBreakdown
 {
-    static readonly string[] Variants = ["torchsharp", "fused"];
+    static readonly string[] Variants = ["torchsharp", "fused", "kernel"];
     static readonly string[] Phases = ["zero_grad", "forward", "backward", "step", "total"];
 
     /// <summary>Median microseconds per step of each phase, per variant.</summary>
@@ -38,7 +39,8 @@ public static class StepBreakdown
         Seed.Everything(42);
         using var model = new DigitsMlp();
         using var optimizer = optim.Adam(model.parameters(), 1e-3);
-        using var fused = variant == "fused" ? FusedOptimizer.TryCreate(optimizer, out _) : null;
+        if (variant == "kernel") optimizer.WithFusedKernel();
+        using var fused = variant != "torchsharp" ? FusedOptimizer.TryCreate(optimizer, out _) : null;
         var ticks = new long[4];
         long start = Stopwatch.GetTimestamp();
         int steps = 0;

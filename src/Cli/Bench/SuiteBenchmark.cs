@@ -41,7 +41,7 @@ public static class SuiteBenchmark
             progress.WriteLine(Line($"peak RSS: raw {rss.RawMb:F0} MB  lightning {rss.LightningMb:F0} MB  ignite {rss.IgniteMb:F0} MB  (x{rssRatio:F3})"));
             var (pytorch, skipped) = ComparePytorch(options, scratch.FullName);
             progress.WriteLine(pytorch is null ? $"pytorch: skipped ({skipped})"
-                : Line($"pytorch loop {pytorch.PytorchSeconds:F3} s  unified fit {pytorch.UnifiedSeconds:F3} s  (pytorch_ratio {pytorch.Ratio:F3}; torch {pytorch.TorchVersion}, {pytorch.Blas})"));
+                : Line($"pytorch loop {pytorch.PytorchSeconds:F3} s  unified fit {pytorch.UnifiedSeconds:F3} s  (pytorch_ratio {pytorch.Ratio:F3}; torch {pytorch.TorchVersion}, {pytorch.Blas})  unified fit --fused {pytorch.UnifiedFusedSeconds:F3} s (ratio {pytorch.FusedRatio:F3})"));
             return new SuiteReport(mlp, cnn, overhead, startup, rssRatio, rss, pytorch?.PytorchSeconds, pytorch?.Ratio, pytorch, skipped,
                 options.Rounds, options.Batches is not null, 1, Machine(), $"{loadBefore} at start, {LoadAverage()} at end");
         }
@@ -125,6 +125,7 @@ public static class SuiteBenchmark
         }
         var python = new List<JsonElement>();
         var unified = new List<JsonElement>();
+        var fused = new List<JsonElement>();
         for (int i = 0; i < options.ChildRuns; i++)
         {
             var run = RunPython(pythonArgs, TimeSpan.FromMinutes(5));
@@ -132,12 +133,16 @@ public static class SuiteBenchmark
             python.Add(JsonDocument.Parse(run.Output.TrimEnd().Split('\n')[^1]).RootElement.Clone());
             unified.Add(JsonDocument.Parse(SelfProcess.RunLastLine([.. fitArgs, "--run-dir", Path.Combine(scratch, $"fit-{i}")],
                 new Dictionary<string, string>(), TimeSpan.FromMinutes(5))).RootElement.Clone());
+            fused.Add(JsonDocument.Parse(SelfProcess.RunLastLine([.. fitArgs, "--fused", "--run-dir", Path.Combine(scratch, $"fit-fused-{i}")],
+                new Dictionary<string, string>(), TimeSpan.FromMinutes(5))).RootElement.Clone());
         }
         double pytorchSeconds = Timings.Median(python.Select(p => p.GetProperty("seconds").GetDouble()));
         double unifiedSeconds = Timings.Median(unified.Select(u => u.GetProperty("seconds").GetDouble()));
+        double fusedSeconds = Timings.Median(fused.Select(u => u.GetProperty("seconds").GetDouble()));
         var first = python[0];
         return (new PytorchComparison(pytorchSeconds, unifiedSeconds, pytorchSeconds / unifiedSeconds, first.GetProperty("torch").GetString() ?? "",
-            first.GetProperty("blas").GetString() ?? "", first.GetProperty("val_accuracy").GetDouble(), unified[0].GetProperty("val_accuracy").GetDouble()), null);
+            first.GetProperty("blas").GetString() ?? "", first.GetProperty("val_accuracy").GetDouble(), unified[0].GetProperty("val_accuracy").GetDouble(),
+            fusedSeconds, pytorchSeconds / fusedSeconds), null);
     }
 
     static (int ExitCode, string Output, string Error) RunPython(IEnumerable<string> args, TimeSpan timeout)

@@ -21,6 +21,7 @@ public static class FitRunner
     {
         ["framework"] = "--framework", ["model"] = "--model", ["batch_size"] = "--batch-size", ["devices"] = "--devices",
         ["accumulate_grad_batches"] = "--accumulate", ["precision"] = "--precision", ["seed"] = "--seed",
+        ["fused"] = "--fused",
     };
 
     /// <summary>
@@ -50,7 +51,7 @@ public static class FitRunner
         if (settings.BatchSize > data.Train.SampleCount && launch.Rank == 0)
             error?.WriteLine($"warning: --batch-size {settings.BatchSize} is larger than the {data.Train.SampleCount} training samples: every epoch is a single step.");
         Seed.Everything(settings.Seed);
-        using var module = new ClassificationModule(DigitsModels.Create(settings.Model), settings.LearningRate);
+        using var module = new ClassificationModule(DigitsModels.Create(settings.Model), settings.LearningRate) { FusedKernel = settings.Fused };
         AddHyperparameters(module, settings, launch.IsMpiLaunch ? launch.WorldSize : 1);
         if (settings.Resume is { } resume) CheckResume(resume, module);
         FitLoggers.CheckMlflow(settings);
@@ -218,6 +219,7 @@ public static class FitRunner
         module.Hyperparameters["accumulate_grad_batches"] = settings.Accumulate;
         module.Hyperparameters["gradient_clip_val"] = settings.ClipGrad;
         module.Hyperparameters["devices"] = devices;
+        module.Hyperparameters["fused"] = settings.Fused;
         // Only when asked for, so that the hyper-parameters of runs without a test split stay as they were.
         if (settings.TestFraction > 0) module.Hyperparameters["test_fraction"] = settings.TestFraction;
     }

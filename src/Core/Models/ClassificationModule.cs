@@ -43,6 +43,13 @@ public sealed class ClassificationModule : TrainingModule
         Log("val_accuracy", logits.argmax(1).eq(batch.Target).to_type(ScalarType.Float32).mean(), batch.Size, progressBar: true);
     }
 
+    /// <summary>Step Adam with libtorch's fused kernel (<see cref="Optimization.FusedKernels"/>: faster, not bitwise TorchSharp's step); default false.</summary>
+    public bool FusedKernel { get; init; }
+
     /// <inheritdoc />
-    public override OptimizerConfig ConfigureOptimizers() => new(optim.Adam(Network.parameters(), LearningRate));
+    public override OptimizerConfig ConfigureOptimizers()
+    {
+        var adam = optim.Adam(Network.parameters(), LearningRate);
+        return new(FusedKernel ? Optimization.FusedKernels.WithFusedKernel(adam) : adam);
+    }
 }

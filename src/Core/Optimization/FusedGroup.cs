@@ -16,16 +16,24 @@ internal sealed class FusedGroup : IDisposable
     readonly Kind kind;
     readonly FlatBuffer weights, grads, first;
     readonly FlatBuffer? second;
+    readonly bool kernel;
+    readonly Tensor? stepCount;
     bool momentumStarted;
 
-    public FusedGroup(ParamGroup group, IReadOnlyList<Parameter> parameters, IReadOnlyList<TorchOptimizerState> states)
+    /// <param name="group">The optimiser's group.</param>
+    /// <param name="parameters">Its parameters.</param>
+    /// <param name="states">Their state, in the same order.</param>
+    /// <param name="kernel">Step with libtorch's fused kernel (<see cref="FusedKernels"/>) instead of TorchSharp's sequence of operations.</param>
+    public FusedGroup(ParamGroup group, IReadOnlyList<Parameter> parameters, IReadOnlyList<TorchOptimizerState> states, bool kernel)
     {
-        (this.group, this.parameters, this.states) = (group, [.. parameters], [.. states]);
+        (this.group, this.parameters, this.states, this.kernel) = (group, [.. parameters], [.. states], kernel);
         kind = KindOf(group.Options) ?? throw new NotSupportedException($"{group.Options.GetType().FullName} cannot be fused.");
         var shapes = parameters.Select(p => p.shape).ToList();
         var (dtype, device) = (parameters[0].dtype, parameters[0].device);
         (weights, grads, first) = (new FlatBuffer(shapes, dtype, device), new FlatBuffer(shapes, dtype, device), new FlatBuffer(shapes, dtype, device));
         if (kind != Kind.Sgd) second = new FlatBuffer(shapes, dtype, device);
+        // The fused Adam kernels read the step count from a float32 tensor, as PyTorch keeps it.
+        if (kernel && kind != Kind.Sgd) stepCount = zeros(1, float32, device).DetachFromDisposeScope();
         using var noGrad = no_grad();
         for (int i = 0; i < this.parameters.Length; i++)
         {
@@ -147,14 +155,19 @@ internal sealed class FusedGroup : IDisposable
             var o = (SGD.Options)group.Options;
             double momentum = o.momentum!.Value, dampening = o.dampening!.Value, decay = o.weight_decay!.Value;
             var grad = decay != 0 ? g.add(p, alpha: decay) : g;
+            if (kernel)
+            {
+                FusedKernels.Sgd(p, g, momentum != 0 ? first.Flat : null, decay, momentum, lr, dampening, o.nesterov!.Value, o.maximize!.Value, !momentumStarted);
+                if (momentum != 0 && !momentumStarted) StartMomentum();
+                return;
+            }
             if (momentum != 0)
             {
                 var buffer = first.Flat;
                 if (!momentumStarted)
                 {
                     buffer.copy_(grad);
-                    for (int i = 0; i < states.Length; i++) ((SGD.State)states[i]).momentum_buffer = first.View(i);
-                    momentumStarted = true;
+                    StartMomentum();
                 }
                 else buffer.mul_(momentum).add_(grad, alpha: 1 - dampening);
                 grad = o.nesterov!.Value ? grad.add(buffer, alpha: momentum) : buffer;
@@ -177,6 +190,12 @@ internal sealed class FusedGroup : IDisposable
             if (state is Adam.State a) a.step = step;
             else ((AdamW.State)state).step = step;
         }
+        if (kernel)
+        {
+            stepCount!.fill_(step);
+            FusedKernels.Adam(kind == Kind.AdamW, p, g, first.Flat, second!.Flat, stepCount, lr, beta1, beta2, weightDecay, eps, maximize);
+            return;
+        }
         double correction1 = 1 - Math.Pow(beta1, step), correction2 = 1 - Math.Pow(beta2, step);
         var gradient = maximize ? g.neg() : g;
         if (kind == Kind.AdamW) p.mul_(1 - lr * weightDecay);
@@ -187,8 +206,15 @@ internal sealed class FusedGroup : IDisposable
         p.addcdiv_(first.Flat, denominator, value: -(lr / correction1));
     }
 
+    void StartMomentum()
+    {
+        for (int i = 0; i < states.Length; i++) ((SGD.State)states[i]).momentum_buffer = first.View(i);
+        momentumStarted = true;
+    }
+
     public void Dispose()
     {
+        stepCount?.Dispose();
         // The parameters and gradients hold their own references to the storage; the state views belong to the optimiser now.
         weights.Dispose();
         grads.Dispose();

@@ -12,6 +12,8 @@ namespace Unified.Core.Optimization;
 /// objects, same fields), so checkpoints keep PyTorch's keys (<c>exp_avg</c>, <c>exp_avg_sq</c>, <c>step</c>,
 /// <c>momentum_buffer</c>) and a resume loads into the views. A step it cannot fuse (a parameter without a gradient,
 /// a state tensor someone replaced with one of another step count) runs the optimiser's own <c>step()</c> on the same state.
+/// An optimiser marked with <see cref="FusedKernels.WithFusedKernel{T}"/> is stepped over the same buffers by libtorch's
+/// single-pass kernel instead (PyTorch's <c>fused=True</c>: faster, not bitwise).
 /// </summary>
 /// <example><code>var fused = FusedOptimizer.TryCreate(optimizer, out string? why); (fused?.Step()) ?? optimizer.step();</code></example>
 public sealed class FusedOptimizer : IDisposable
@@ -20,6 +22,9 @@ public sealed class FusedOptimizer : IDisposable
     readonly FusedGroup[] groups;
 
     FusedOptimizer(optim.Optimizer optimizer, FusedGroup[] groups) => (this.optimizer, this.groups) = (optimizer, groups);
+
+    /// <summary>Whether the steps run libtorch's fused kernel (the optimiser was marked with <see cref="FusedKernels.WithFusedKernel{T}"/>) rather than TorchSharp's sequence of operations.</summary>
+    public bool UsesKernel => FusedKernels.IsMarked(optimizer);
 
     /// <summary>Steps taken fused.</summary>
     public long FusedSteps { get; private set; }
@@ -64,7 +69,7 @@ public sealed class FusedOptimizer : IDisposable
         foreach (var group in optimizer.ParamGroups.OfType<ParamGroup>())
         {
             var parameters = group.Parameters.ToList();
-            if (parameters.Count > 0) groups.Add(new FusedGroup(group, parameters, states.GetRange(first, parameters.Count)));
+            if (parameters.Count > 0) groups.Add(new FusedGroup(group, parameters, states.GetRange(first, parameters.Count), FusedKernels.IsMarked(optimizer)));
             first += parameters.Count;
         }
         return new FusedOptimizer(optimizer, [.. groups]);
