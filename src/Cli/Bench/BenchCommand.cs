@@ -217,9 +217,10 @@ public static class BenchCommand
         var threads = new Option<int>("--threads") { Description = "libtorch threads.", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
         var batchSize = new Option<int>("--batch-size") { Description = "Samples per batch.", DefaultValueFactory = _ => 64 };
+        var fused = new Option<bool>("--fused") { Description = "Step Adam with libtorch's fused kernel in 32-true and bf16-mixed (as unified fit --fused)." };
         var command = new Command("precision", "Time one epoch of the digits MLP and CNN in 32-true and bf16-mixed, beside the hand-written fp32 loop.")
         {
-            rounds, threads, batchSize, json,
+            rounds, threads, batchSize, fused, json,
         };
         command.SetAction(parsed =>
         {
@@ -228,7 +229,7 @@ public static class BenchCommand
             if (t < 1) throw new UsageException($"--threads must be a positive integer; got {t}.");
             int b = parsed.GetValue(batchSize);
             if (b < 1) throw new UsageException($"--batch-size must be a positive integer; got {b}.");
-            var report = PrecisionBenchmark.Run(r, t, b);
+            var report = PrecisionBenchmark.Run(r, t, b, parsed.GetValue(fused));
             foreach (var (model, timing) in new[] { ("mlp", report.Mlp), ("cnn", report.Cnn) })
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{model}: raw fp32 {timing.RawSeconds:F3} s  32-true {timing.Fp32Seconds:F3} s  bf16-mixed {timing.Bf16MixedSeconds:F3} s  (bf16 speed-up x{timing.Bf16Speedup:F2}, median of {r})"));

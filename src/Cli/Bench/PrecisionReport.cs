@@ -1,7 +1,7 @@
 namespace Unified.Cli.Bench;
 
 /// <summary>The result of <c>unified bench precision</c>: per model, medians over interleaved rounds.</summary>
-public sealed record PrecisionReport(PrecisionTiming Mlp, PrecisionTiming Cnn, int Rounds, int Threads, int BatchSize);
+public sealed record PrecisionReport(PrecisionTiming Mlp, PrecisionTiming Cnn, int Rounds, int Threads, int BatchSize, bool Fused);
 
 /// <summary>Seconds per training epoch of one model: hand-written fp32 loop, Lightning in 32-true and in bf16-mixed.</summary>
 /// <param name="RawSeconds">The hand-written TorchSharp loop, fp32.</param>
