@@ -233,6 +233,7 @@ public static class BenchCommand
             foreach (var (model, timing) in new[] { ("mlp", report.Mlp), ("cnn", report.Cnn) })
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{model}: raw fp32 {timing.RawSeconds:F3} s  32-true {timing.Fp32Seconds:F3} s  bf16-mixed {timing.Bf16MixedSeconds:F3} s  (bf16 speed-up x{timing.Bf16Speedup:F2}, median of {r})"));
+            if (report.NativeBf16 == false) output.WriteLine("This CPU has no native bf16 (AVX512-BF16, AMX or AVX-NE-CONVERT): libtorch emulates it.");
             if (parsed.GetValue(json)) output.WriteLine(JsonSerializer.Serialize(report, Json));
             return ExitCodes.Success;
         });

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Unified.Core.Accelerators;
 using Unified.Core.Data;
 using Unified.Core.Models;
 using Unified.Core.Runtime;
@@ -20,7 +21,8 @@ public static class PrecisionBenchmark
     public static PrecisionReport Run(int rounds, int threads, int batchSize, bool fused = false)
     {
         TorchRuntime.Initialize(new RuntimeOptions { Threads = threads });
-        return new PrecisionReport(Measure("mlp", rounds, batchSize, fused), Measure("cnn", rounds, batchSize, fused), rounds, threads, batchSize, fused);
+        return new PrecisionReport(Measure("mlp", rounds, batchSize, fused), Measure("cnn", rounds, batchSize, fused), rounds, threads, batchSize, fused,
+            CpuFeatures.Current.NativeBFloat16);
     }
 
     static PrecisionTiming Measure(string model, int rounds, int batchSize, bool fused)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Unified.Core.Accelerators;
 using Unified.Core.Data;
 using Unified.Core.Models;
 using Unified.Core.Runtime;
@@ -167,7 +168,9 @@ public static class SuiteBenchmark
         string cpu = File.Exists("/proc/cpuinfo")
             ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU"
             : "unknown CPU";
-        return $"{cpu}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+        var features = CpuFeatures.Current;
+        string isa = features.VectorWidth is { } width ? $" ({width}, {(features.NativeBFloat16 == true ? "native" : "no native")} bf16)" : "";
+        return $"{cpu}{isa}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}";
     }
 
     internal static string LoadAverage() =>
